@@ -1,0 +1,17 @@
+"""fcnn-widget: see inside a small fully connected network, trained with JAX and optax.
+
+>>> from fcnn_widget import FCNN, datasets
+>>> model = FCNN([4], "relu", dataset="prod")
+>>> model.widths
+[2, 4, 1]
+"""
+
+from ._jax_cache import enable_compilation_cache
+from .datasets import Dataset
+from .model import FCNN, Trace
+from .training import History, TrainingDiverged
+
+enable_compilation_cache()
+
+__all__ = ["FCNN", "Dataset", "History", "Trace", "TrainingDiverged", "enable_compilation_cache"]
+__version__ = "0.1.0"

@@ -1,0 +1,255 @@
+"""Toy datasets on the square [-2, 2]^2, and validation of a user's own arrays.
+
+The twelve formulas of the original trainer (``trainFCNN``) plus TensorFlow Playground's
+``spiral`` and ``gauss``.
+
+>>> from fcnn_widget import datasets
+>>> d = datasets.make("prod", n_points=100, seed=1)
+>>> d.X.shape, d.y.shape, d.task
+((100, 2), (100,), 'regression')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+TASKS = ("regression", "binary", "multiclass")
+DOMAIN = ((-2.0, 2.0), (-2.0, 2.0))
+
+
+def _and(x1, x2):
+    return (x1 > 0) & (x2 > 0)
+
+
+def _or(x1, x2):
+    return (x1 > 0) | (x2 > 0)
+
+
+def _quadrants(x1, x2):
+    q = np.floor(2 * (np.arctan2(x2, x1) / np.pi + 1))
+    return np.minimum(q, 3)  # atan2 == pi gives 4: fold it into the third quadrant
+
+
+# name -> (formula of x1, x2, task, number of classes)
+_FORMULAS: dict[str, tuple[Callable, str, int]] = {
+    "and": (_and, "binary", 2),
+    "or": (_or, "binary", 2),
+    "xor": (lambda x1, x2: x1 * x2 > 0, "binary", 2),
+    "stripe": (lambda x1, x2: np.abs(x1 - x2) <= 1, "binary", 2),
+    "square": (lambda x1, x2: np.abs(x1) + np.abs(x2) <= 1, "binary", 2),
+    "circle": (lambda x1, x2: x1**2 + x2**2 <= 1, "binary", 2),
+    "prod": (lambda x1, x2: x1 * x2 / 4, "regression", 0),
+    "sumSquares": (lambda x1, x2: (x1**2 + x2**2) / 4, "regression", 0),
+    "polynom": (lambda x1, x2: (x1**2 - 3 * x1 * x2 - x2**2) / 4, "regression", 0),
+    "squares": (lambda x1, x2: np.floor(np.abs(x1) + np.abs(x2)), "multiclass", 4),
+    "circles": (lambda x1, x2: np.floor((x1**2 + x2**2) / 2), "multiclass", 4),
+    "quadrants": (_quadrants, "multiclass", 4),
+}
+_PLAYGROUND = ("spiral", "gauss")
+NAMES: tuple[str, ...] = tuple(_FORMULAS) + _PLAYGROUND
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Inputs ``X`` (n, d) float32 and targets ``y``: float32 (n,) or (n, m) for
+    regression, int32 (n,) class labels for binary and multiclass tasks."""
+
+    X: np.ndarray
+    y: np.ndarray
+    task: str
+    n_classes: int = 0
+    name: str = "custom"
+    domain: tuple[tuple[float, float], ...] = DOMAIN
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        """Width of the network's output layer for this task."""
+        if self.task == "multiclass":
+            return self.n_classes
+        if self.task == "binary":
+            return 1
+        return 1 if self.y.ndim == 1 else int(self.y.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.X.shape[0])
+
+    @classmethod
+    def from_arrays(
+        cls, X, y, task: str | None = None, *, name: str = "custom", X_test=None, y_test=None
+    ) -> "Dataset":
+        """Validate a user's own data and infer its task.
+
+        Integer-valued targets with two values {0, 1} are ``binary``, with more values
+        ``multiclass`` (labels 0..K-1); anything else is ``regression``.
+
+        >>> import numpy as np
+        >>> Dataset.from_arrays(np.zeros((4, 3)), [0, 1, 2, 1]).task
+        'multiclass'
+        """
+        X = _check_X(X, "X")
+        y = _check_y(y, len(X), "y")
+        if task is None:
+            task = _infer_task(y)
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}; valid tasks are {', '.join(TASKS)}")
+        y, n_classes = _coerce_targets(y, task)
+        if X_test is not None or y_test is not None:
+            if X_test is None or y_test is None:
+                raise ValueError("give both X_test and y_test, or neither")
+            X_test = _check_X(X_test, "X_test")
+            if X_test.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"X_test has {X_test.shape[1]} columns but X has {X.shape[1]}"
+                )
+            y_test, _ = _coerce_targets(_check_y(y_test, len(X_test), "y_test"), task, n_classes)
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        domain = tuple((float(a), float(b)) for a, b in zip(lo, hi))
+        return cls(X, y, task, n_classes, name, domain, X_test, y_test)
+
+
+def make(
+    name: str,
+    n_points: int = 2500,
+    *,
+    noise: float = 0.0,
+    seed: int = 0,
+    test_fraction: float = 0.0,
+) -> Dataset:
+    """Make one of :data:`NAMES`: x uniform on [-2, 2]^2 and its target.
+
+    ``noise`` adds Gaussian noise of that standard deviation to the targets of regression
+    sets and to the inputs of classification sets (after labelling, as TensorFlow Playground
+    does). ``test_fraction`` holds out that share of the points as ``X_test``/``y_test``.
+
+    >>> d = make("xor", n_points=10, test_fraction=0.2)
+    >>> len(d), len(d.X_test)
+    (8, 2)
+    """
+    if name not in NAMES:
+        raise ValueError(f"unknown dataset {name!r}; valid names are {', '.join(NAMES)}")
+    n_points = _check_int(n_points, "n_points", minimum=1)
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    if not (0.0 <= test_fraction < 1.0):
+        raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction!r}")
+    rng = np.random.default_rng(seed)
+    if name in _FORMULAS:
+        formula, task, n_classes = _FORMULAS[name]
+        X = rng.uniform(-2.0, 2.0, size=(n_points, 2))
+        y = np.asarray(formula(X[:, 0], X[:, 1]))
+    else:
+        X, y = (_spiral if name == "spiral" else _gauss)(rng, n_points)
+        task, n_classes = "binary", 2
+    if noise > 0:
+        if task == "regression":
+            y = y + rng.normal(0.0, noise, size=y.shape)
+        else:
+            X = X + rng.normal(0.0, noise, size=X.shape)
+    X = X.astype(np.float32)
+    y = y.astype(np.float32) if task == "regression" else y.astype(np.int32)
+    data = Dataset(X, y, task, n_classes, name)
+    return split(data, test_fraction, seed=seed) if test_fraction > 0 else data
+
+
+def split(data: Dataset, test_fraction: float, *, seed: int = 0) -> Dataset:
+    """Hold out a random ``test_fraction`` of ``data`` as its test set."""
+    n_test = int(round(len(data) * test_fraction))
+    if not 0 < n_test < len(data):
+        raise ValueError(
+            f"test_fraction={test_fraction} leaves {n_test} of {len(data)} points for testing"
+        )
+    order = np.random.default_rng([seed, 1]).permutation(len(data))
+    test, train = order[:n_test], order[n_test:]
+    return replace(
+        data, X=data.X[train], y=data.y[train], X_test=data.X[test], y_test=data.y[test]
+    )
+
+
+def _spiral(rng, n):
+    # TensorFlow Playground's two spirals, scaled from its [-6, 6] plane to [-2, 2].
+    half = n // 2
+    X, y = [], []
+    for label, delta, count in ((1, 0.0, half), (0, np.pi, n - half)):
+        i = np.arange(count)
+        r = i / max(count, 1) * 5
+        t = 1.75 * i / max(count, 1) * 2 * np.pi + delta
+        X.append(np.stack([r * np.sin(t), r * np.cos(t)], axis=1) * (2 / 6))
+        y.append(np.full(count, label))
+    return np.concatenate(X), np.concatenate(y)
+
+
+def _gauss(rng, n):
+    # Playground's two Gaussian blobs at (2, 2) and (-2, -2) of its plane, scaled to ours.
+    half = n // 2
+    centres = np.where(np.arange(n)[:, None] < half, 2.0, -2.0) * (2 / 6) * 2
+    X = centres + rng.normal(0.0, 0.4, size=(n, 2))
+    y = (np.arange(n) < half).astype(np.int32)
+    return np.clip(X, -2, 2), y
+
+
+def _check_int(value, what, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_X(X, what):
+    try:
+        X = np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what} must be a numeric array of shape (n, d): {e}") from None
+    if X.ndim == 1:
+        raise ValueError(f"{what} must be 2-D (n, d), got shape {X.shape}; use X[:, None] for one input")
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{what} must be a non-empty 2-D array (n, d), got shape {X.shape}")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{what} holds {int(bad.sum())} non-finite values (first {X[row, col]} at row {row}, column {col})"
+        )
+    return X
+
+
+def _check_y(y, n, what):
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"{what} must be numeric, got dtype {y.dtype}")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim not in (1, 2) or y.shape[0] != n:
+        raise ValueError(f"{what} must have shape ({n},) or ({n}, m) to match X, got {y.shape}")
+    if not np.isfinite(y.astype(np.float64)).all():
+        raise ValueError(f"{what} holds non-finite values (NaN or Inf)")
+    return y
+
+
+def _infer_task(y):
+    if y.ndim == 2 or y.dtype.kind == "f" and not np.all(y == np.round(y)):
+        return "regression"
+    values = np.unique(y)
+    if values.size <= 2 and set(values.tolist()) <= {0, 1}:
+        return "binary"
+    return "multiclass"
+
+
+def _coerce_targets(y, task, n_classes=None):
+    if task == "regression":
+        return y.astype(np.float32), 0
+    if y.ndim != 1 or not np.all(y == np.round(y)) or y.min() < 0:
+        raise ValueError(f"{task} targets must be integer labels >= 0 in one column")
+    labels = y.astype(np.int32)
+    if task == "binary":
+        if labels.max() > 1:
+            raise ValueError(f"binary targets must be 0 or 1, got values up to {labels.max()}")
+        return labels, 2
+    return labels, n_classes or int(labels.max()) + 1

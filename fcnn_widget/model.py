@@ -1,0 +1,277 @@
+"""``FCNN``: a small fully connected network, its data, its training and its recorded history.
+
+>>> from fcnn_widget import FCNN
+>>> model = FCNN([4], "relu", dataset="prod", seed=0)
+>>> history = model.fit(epochs=5)
+>>> model.describe()
+'2-4-1 relu, adam lr=0.005, 5 epochs, batch 100'
+>>> trace = model.trace(model.dataset.X[:3])
+>>> [a.shape for a in trace.a]
+[(3, 2), (3, 4), (3, 1)]
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from . import datasets, network, training
+from .datasets import Dataset
+from .training import History, TrainingDiverged
+
+Params = list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every layer's values for a batch of inputs (the original ``nn_vars``): ``z[k]`` the
+    pre-activation and ``a[k]`` the activation of layer k, k = 0 (input, ``z[0] = a[0] = X``)
+    to L (output, ``a[L]`` the prediction)."""
+
+    z: list[np.ndarray]
+    a: list[np.ndarray]
+
+
+class FCNN:
+    """A fully connected network: ``dims`` are the hidden widths; the input and output widths
+    and the output activation (identity, sigmoid, softmax) come from the dataset's task.
+
+    ``dataset`` is a name of :data:`fcnn_widget.datasets.NAMES`, a :class:`Dataset` or an
+    ``(X, y)`` pair.
+    """
+
+    def __init__(
+        self,
+        dims: Sequence[int],
+        activation: str = "relu",
+        *,
+        dataset: str | Dataset | tuple = "prod",
+        seed: int = 0,
+    ) -> None:
+        self.dims = _check_dims(dims)
+        self.activation = network.check_activation(activation)
+        self.dataset = as_dataset(dataset)
+        self.seed = int(seed)
+        self.widths = [self.dataset.n_inputs, *self.dims, self.dataset.n_outputs]
+        init_key, self._shuffle_key = jax.random.split(jax.random.key(self.seed))
+        self._params = network.init_params(init_key, self.widths)
+        self.history = History()
+        self.history._snapshot(0, self._params)
+        self.last_settings: training.Settings | None = None
+        self._stop_requested = False
+        self._listeners: list[Callable[[FCNN], None]] = []
+
+    # -- reading the network ------------------------------------------------------------
+    @property
+    def task(self) -> str:
+        return self.dataset.task
+
+    @property
+    def params(self) -> Params:
+        """``[(W, b), ...]`` per layer, ``W`` shaped (in, out) — the original ``nn_prms``."""
+        return [(np.asarray(W), np.asarray(b)) for W, b in self._params]
+
+    @property
+    def n_weights(self) -> int:
+        return sum(a * b for a, b in zip(self.widths, self.widths[1:]))
+
+    def trace(self, X, params=None) -> Trace:
+        """Every layer's ``z`` and ``a`` for inputs ``X`` (n, d), with the current or given params."""
+        X = self._check_inputs(X)
+        zs, acts = _trace_fn(self.activation, self.task)(self._params if params is None else params, X)
+        return Trace([np.asarray(z) for z in zs], [np.asarray(a) for a in acts])
+
+    def predict(self, X) -> np.ndarray:
+        """The network's output ``a[L]`` for inputs ``X`` (n, d)."""
+        return self.trace(X).a[-1]
+
+    def describe(self) -> str:
+        units = "-".join(str(w) for w in self.widths)
+        s = self.last_settings
+        if s is None:
+            return f"{units} {self.activation}, untrained"
+        return (
+            f"{units} {self.activation}, {s.optimizer_name} lr={s.lr:g}, "
+            f"{self.history.epochs} epochs, batch {s.batch_size}"
+        )
+
+    def __repr__(self) -> str:
+        return f"FCNN({self.describe()}, dataset={self.dataset.name!r})"
+
+    # -- training ---------------------------------------------------------------------------
+    def fit(
+        self,
+        epochs: int = 100,
+        lr: float = 0.005,
+        batch_size: int = 100,
+        optimizer: str | optax.GradientTransformation = "adam",
+        *,
+        snapshot_every: int = 1,
+        callback: Callable[[History], object] | None = None,
+    ) -> History:
+        """Train on ``self.dataset`` and return :attr:`history` (which spans every fit).
+
+        Loss by task: MSE, sigmoid or softmax cross-entropy on the logits. Each epoch shuffles
+        from the seed and keeps the last partial batch. ``callback(history)`` runs after every
+        compiled chunk of epochs. Ctrl-C (or :meth:`stop`) ends training after the current
+        chunk with the history and parameters so far; a NaN/Inf loss raises
+        :class:`TrainingDiverged` and keeps the last finite parameters.
+        """
+        settings = training.check_settings(epochs, lr, batch_size, optimizer, snapshot_every)
+        self.last_settings = settings
+        self.history.stopped = None
+        self._stop_requested = False
+        data = self.dataset
+        tx, opt_state = training.init_optimizer(settings, self._params)
+        chunk = training.chunk_epochs(len(data), settings.batch_size, self.n_weights)
+        run = training.compiled_chunk(
+            self.task,
+            self.activation,
+            tx,
+            len(data),
+            min(settings.batch_size, len(data)),
+            chunk,
+            data.X_test is not None,
+        )
+        y = _train_targets(data.y, self.task)
+        Xt = data.X_test if data.X_test is not None else data.X[:1]
+        yt = _train_targets(data.y_test, self.task) if data.y_test is not None else y[:1]
+        done = 0
+        try:
+            while done < settings.epochs:
+                n_active = min(chunk, settings.epochs - done)
+                first = self.history.epochs
+                (params, opt_state), metrics, per_epoch = run(
+                    self._params, opt_state, self._shuffle_key, first, n_active, data.X, y, Xt, yt
+                )
+                metrics = {k: np.asarray(v)[:n_active] for k, v in metrics.items()}
+                self._record_chunk(first, n_active, metrics, per_epoch, params, settings)
+                done += n_active
+                if callback is not None:
+                    callback(self.history)
+                self._notify()
+                if self._stop_requested:
+                    self.history.stopped = "stopped"
+                    break
+        except KeyboardInterrupt:
+            self.history.stopped = "interrupted"
+            warnings.warn(
+                f"training interrupted after epoch {self.history.epochs}; "
+                "the model keeps its history and the parameters of that epoch",
+                stacklevel=2,
+            )
+        finally:
+            self._notify()
+        return self.history
+
+    def stop(self) -> None:
+        """Ask a running :meth:`fit` to end after its current chunk of epochs."""
+        self._stop_requested = True
+
+    def add_listener(self, listener: Callable[["FCNN"], None]) -> None:
+        """Call ``listener(model)`` whenever the parameters or history change (live views)."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[["FCNN"], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def set_params(self, params) -> None:
+        """Replace the parameters (same shapes), e.g. to show an earlier snapshot."""
+        params = [(jnp.asarray(W, jnp.float32), jnp.asarray(b, jnp.float32)) for W, b in params]
+        shapes = [(W.shape, b.shape) for W, b in self._params]
+        if [(W.shape, b.shape) for W, b in params] != shapes:
+            raise ValueError(f"params must have the shapes {shapes}")
+        self._params = params
+        self._notify()
+
+    # -- internals ------------------------------------------------------------------------------
+    def _record_chunk(self, first, n_active, metrics, per_epoch, params, settings):
+        """Append a chunk's metrics and snapshots; on a non-finite loss keep the last finite
+        epoch and raise."""
+        loss = metrics["loss"]
+        bad = np.flatnonzero(~np.isfinite(loss))
+        if bad.size:
+            keep = int(bad[0])
+            self.history._append({k: v[:keep] for k, v in metrics.items()})
+            if keep > 0:
+                self._params = jax.tree.map(lambda p: p[keep - 1], per_epoch)
+            self._snapshot_range(first, keep, per_epoch, settings, force_last=True)
+            self.history.stopped = "diverged"
+            self._notify()
+            raise TrainingDiverged(
+                f"the training loss became {loss[keep]} in epoch {first + keep + 1} "
+                f"(lr={settings.lr:g}, optimizer {settings.optimizer_name}); training stopped "
+                f"and the model keeps the parameters of epoch {self.history.epochs}. "
+                "Try a smaller lr."
+            )
+        self._params = params
+        self.history._append(metrics)
+        self._snapshot_range(first, n_active, per_epoch, settings, force_last=True)
+
+    def _snapshot_range(self, first, count, per_epoch, settings, force_last):
+        if count == 0:
+            return
+        host = jax.tree.map(np.asarray, per_epoch)  # one fetch per chunk
+        last = first + count
+        for i in range(count):
+            epoch = first + i + 1
+            if epoch % settings.snapshot_every == 0 or (force_last and epoch == last):
+                self.history._snapshot(epoch, [(W[i], b[i]) for W, b in host])
+
+    def _notify(self):
+        for listener in list(self._listeners):
+            listener(self)
+
+    def _check_inputs(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim == 1 and X.shape[0] == self.widths[0]:
+            X = X[None]
+        if X.ndim != 2 or X.shape[1] != self.widths[0]:
+            raise ValueError(f"inputs must have shape (n, {self.widths[0]}), got {X.shape}")
+        return X
+
+
+def as_dataset(dataset) -> Dataset:
+    """A :class:`Dataset` from a name, a ``Dataset`` or an ``(X, y)`` pair."""
+    if isinstance(dataset, Dataset):
+        return dataset
+    if isinstance(dataset, str):
+        return datasets.make(dataset)
+    if isinstance(dataset, tuple) and len(dataset) == 2:
+        return Dataset.from_arrays(*dataset)
+    raise ValueError(
+        f"dataset must be a name ({', '.join(datasets.NAMES)}), a Dataset or an (X, y) pair, "
+        f"got {type(dataset).__name__}"
+    )
+
+
+def _check_dims(dims) -> list[int]:
+    if isinstance(dims, (int, np.integer)):
+        dims = [dims]
+    try:
+        dims = list(dims)
+    except TypeError:
+        raise ValueError(f"dims must be a list of hidden-layer widths, got {dims!r}") from None
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+            raise ValueError(f"hidden widths must be integers >= 1, got {dims!r}")
+    return [int(d) for d in dims]
+
+
+def _train_targets(y, task):
+    if task == "regression":
+        return jnp.asarray(y.reshape(len(y), -1), jnp.float32)
+    return jnp.asarray(y, jnp.int32)
+
+
+@functools.lru_cache(maxsize=None)
+def _trace_fn(activation: str, task: str):
+    return jax.jit(lambda params, X: network.forward_trace(params, X, activation, task))
