@@ -1,0 +1,389 @@
+"""The region maths of a ReLU network on its input plane.
+
+Every unit of a ReLU-family network (:data:`fcnn_widget.network.RELU_FAMILY`) is either "on"
+(``z > 0``, slope 1) or "off" (slope 0 for ``relu``, 0.01 for ``leaky_relu``). The pattern of
+on/off units splits the input space into regions, and inside one region the network's logits
+``z[L]`` are an affine function ``x @ coef + intercept`` of the input. For smooth activations
+the same picture holds only locally: :func:`local_linearization` gives the tangent map.
+
+>>> from fcnn_widget import FCNN
+>>> model = FCNN([4, 3], "relu", dataset="prod", seed=0)
+>>> model.set_params([(W, b + 0.1) for W, b in model.params])
+>>> x = np.array([0.5, -1.0], np.float32)
+>>> coef, intercept = local_linear(model.params, activation_pattern(model, x))
+>>> bool(np.allclose(x @ coef + intercept, model.trace(x).z[-1][0], atol=1e-5))
+True
+>>> r = regions(model, n=41)
+>>> r.ids.shape, sum(region.count for region in r.table)
+((41, 41), 1681)
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .model import FCNN, Params
+from .network import RELU_FAMILY, logits
+
+Pattern = list[np.ndarray]
+Domain = tuple[tuple[float, float], tuple[float, float]]
+
+# The slope of an "off" unit: jax.nn.leaky_relu's own default, so it cannot drift from training.
+OFF_SLOPE: dict[str, float] = {
+    "relu": 0.0,
+    "leaky_relu": float(inspect.signature(jax.nn.leaky_relu).parameters["negative_slope"].default),
+}
+# How far the plots reach beyond the data on every side (the original ``plotModelEstimate``).
+MARGIN = 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class Line:
+    """The line ``w · x + b = 0`` where first-layer unit ``unit`` switches on or off."""
+
+    unit: int
+    w: np.ndarray
+    b: float
+
+    def endpoints(self, domain: Domain) -> np.ndarray | None:
+        """The two points (rows of a (2, 2) array) where the line enters and leaves the
+        rectangle ``domain = ((x0, x1), (y0, y1))``, or None if it misses it (or ``w = 0``).
+
+        >>> Line(0, np.array([1.0, -1.0]), 0.0).endpoints(((-2, 2), (-2, 2))).tolist()
+        [[-2.0, -2.0], [2.0, 2.0]]
+        >>> Line(0, np.array([1.0, 0.0]), -5.0).endpoints(((-2, 2), (-2, 2))) is None
+        True
+        """
+        return clip_line(self.w, self.b, domain)
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """A function of the input plane sampled on a grid: ``values[i, j]`` is at
+    ``(xs[j], ys[i])``."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    values: np.ndarray
+
+    @property
+    def points(self) -> np.ndarray:
+        """The grid points (n * n, 2), in the order of ``values.reshape(-1, d_out)``."""
+        return grid_points(self.xs, self.ys)
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """One activation pattern found on a grid: its units' on/off masks, the affine map the
+    logits follow there, and how many grid cells have it."""
+
+    id: int
+    pattern: Pattern
+    coef: np.ndarray
+    intercept: np.ndarray
+    count: int
+
+    def evaluate(self, X) -> np.ndarray:
+        """The region's affine map at inputs ``X`` (n, d)."""
+        return np.asarray(X, np.float64) @ self.coef + self.intercept
+
+
+@dataclass(frozen=True, eq=False)
+class Regions:
+    """The linear regions of a ReLU network over a grid: ``ids[i, j]`` (the region at
+    ``(xs[j], ys[i])``) indexes ``table``; ids run 0..R-1 in order of first appearance."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    ids: np.ndarray
+    table: list[Region]
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.table)
+
+
+# -- activation patterns and local maps ---------------------------------------------------------
+def activation_pattern(model: FCNN, x) -> Pattern:
+    """Which hidden units are on (``z > 0``) at ``x``: one boolean array per hidden layer,
+    shaped (width,) for one point (d,) and (n, width) for a batch (n, d).
+
+    >>> model = FCNN([4, 3], "relu", dataset="prod", seed=0)
+    >>> [p.shape for p in activation_pattern(model, [0.5, -1.0])]
+    [(4,), (3,)]
+    >>> [p.shape for p in activation_pattern(model, np.zeros((5, 2)))]
+    [(5, 4), (5, 3)]
+    """
+    require_relu_family(model.activation, "activation_pattern")
+    single = np.ndim(x) == 1
+    masks = [z > 0 for z in model.trace(x).z[1:-1]]
+    return [m[0] for m in masks] if single else masks
+
+
+def local_linear(
+    params: Params, pattern: Pattern, activation: str = "relu"
+) -> tuple[np.ndarray, np.ndarray]:
+    """The affine map ``x @ coef + intercept`` that the logits ``z[L]`` follow wherever the
+    hidden units are on/off as in ``pattern`` (one point's masks, one per hidden layer).
+
+    ``params`` is ``[(W, b), ...]`` with ``W`` (in, out), NumPy or JAX. Computed in float64:
+    returns ``coef`` (d_in, d_out) and ``intercept`` (d_out,).
+
+    >>> params = [(np.array([[1.0, -1.0]]), np.zeros(2)), (np.array([[2.0], [3.0]]), np.ones(1))]
+    >>> coef, intercept = local_linear(params, [np.array([True, False])])
+    >>> coef.tolist(), intercept.tolist()
+    ([[2.0]], [1.0])
+    """
+    off = OFF_SLOPE[require_relu_family(activation, "local_linear")]
+    layers = _float64_layers(params)
+    masks = _check_pattern(pattern, [W.shape[1] for W, _ in layers[:-1]])
+    coef = np.eye(layers[0][0].shape[0])
+    intercept = np.zeros(layers[0][0].shape[0])
+    for (W, b), mask in zip(layers, [*masks, None]):
+        coef, intercept = coef @ W, intercept @ W + b
+        if mask is not None:
+            gain = np.where(mask, 1.0, off)
+            coef, intercept = coef * gain, intercept * gain
+    return coef, intercept
+
+
+def local_linearization(model: FCNN, x) -> tuple[np.ndarray, np.ndarray]:
+    """The tangent map of the logits at one point ``x`` (d,): ``coef`` (d_in, d_out) the
+    Jacobian (``jax.jacfwd``) and ``intercept`` (d_out,) such that
+    ``y ≈ x @ coef + intercept`` near ``x``. Works for every activation.
+
+    >>> model = FCNN([3], "tanh", dataset="prod", seed=0)
+    >>> x = np.array([0.3, 0.7], np.float32)
+    >>> coef, intercept = local_linearization(model, x)
+    >>> coef.shape, bool(np.allclose(x @ coef + intercept, model.predict(x)[0], atol=1e-6))
+    ((2, 1), True)
+    """
+    x = _single_point(model, x)
+    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in model.params]
+
+    def f(v):
+        y = logits(params, v[None], model.activation)[0]
+        return y, y
+
+    jac, y = jax.jacfwd(f, has_aux=True)(jnp.asarray(x))
+    coef = np.asarray(jac, np.float64).T
+    return coef, np.asarray(y, np.float64) - x.astype(np.float64) @ coef
+
+
+def require_relu_family(activation: str, what: str) -> str:
+    """``activation`` if it is piecewise linear (:data:`RELU_FAMILY`), else a ValueError."""
+    if activation not in RELU_FAMILY:
+        raise ValueError(
+            f"{what} needs a ReLU-family activation ({', '.join(RELU_FAMILY)}), got "
+            f"{activation!r}; for smooth activations use local_linearization"
+        )
+    return activation
+
+
+# -- the input plane ------------------------------------------------------------------------------
+def first_layer_lines(model: FCNN) -> list[Line]:
+    """Each first-layer unit's switching line ``w · x + b = 0`` in the 2-D input plane.
+
+    >>> model = FCNN([4], "relu", dataset="prod", seed=0)
+    >>> [line.unit for line in first_layer_lines(model)]
+    [0, 1, 2, 3]
+    """
+    _require_plane(model, "first_layer_lines")
+    W, b = model.params[0]
+    return [
+        Line(unit, np.asarray(W[:, unit], np.float64), float(b[unit])) for unit in range(len(b))
+    ]
+
+
+def clip_line(w, b: float, domain: Domain) -> np.ndarray | None:
+    """The segment of ``w · x + b = 0`` inside the rectangle ``domain``, as a (2, 2) array of
+    its two end points, or None if the line misses it (or only touches a corner) or ``w = 0``.
+
+    >>> clip_line([0.0, 2.0], -1.0, ((-1, 1), (-1, 1))).tolist()
+    [[1.0, 0.5], [-1.0, 0.5]]
+    """
+    w = np.asarray(w, np.float64)
+    if w.shape != (2,):
+        raise ValueError(f"w must have shape (2,), got {w.shape}")
+    bounds = _check_domain(domain)
+    size = float(np.abs(w).max())
+    if size == 0.0 or not np.isfinite(b / size):
+        return None
+    w, b = w / size, b / size  # the same line, with |w| in [1, sqrt 2]
+    origin, direction = -b * w / float(w @ w), np.array([-w[1], w[0]])
+    return _clip_segment(origin, direction, bounds)
+
+
+def nearest_sample(X, point) -> int:
+    """The index of the row of ``X`` (n, d) nearest ``point`` (d,) in Euclidean distance
+    (the first one on ties).
+
+    >>> nearest_sample([[0, 0], [1, 1], [2, 2]], [1.2, 0.9])
+    1
+    """
+    X = np.asarray(X, np.float64)
+    point = np.asarray(point, np.float64)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"X must be a non-empty 2-D array (n, d), got shape {X.shape}")
+    if point.shape != (X.shape[1],):
+        raise ValueError(f"point must have shape ({X.shape[1]},) to match X, got {point.shape}")
+    return int(np.argmin(np.sum((X - point) ** 2, axis=1)))
+
+
+def plot_domain(model: FCNN) -> Domain:
+    """The dataset's domain widened by :data:`MARGIN` on every side.
+
+    >>> plot_domain(FCNN([4], "relu", dataset="prod"))
+    ((-3.0, 3.0), (-3.0, 3.0))
+    """
+    _require_plane(model, "plot_domain")
+    (x0, x1), (y0, y1) = model.dataset.domain
+    return (x0 - MARGIN, x1 + MARGIN), (y0 - MARGIN, y1 + MARGIN)
+
+
+def grid_estimate(model: FCNN, n: int = 101) -> Grid:
+    """The network's output ``a[L]`` on an ``n`` x ``n`` grid over :func:`plot_domain`.
+
+    >>> grid = grid_estimate(FCNN([4], "relu", dataset="prod"), n=5)
+    >>> grid.xs.tolist(), grid.values.shape
+    ([-3.0, -1.5, 0.0, 1.5, 3.0], (5, 5, 1))
+    """
+    xs, ys = _grid_axes(model, n, "grid_estimate")
+    values = model.predict(grid_points(xs, ys))
+    return Grid(xs, ys, values.reshape(n, n, -1))
+
+
+def regions(model: FCNN, n: int = 101) -> Regions:
+    """The activation pattern of every cell of the :func:`grid_estimate` grid, numbered in
+    order of first appearance, with each pattern's affine map and cell count.
+
+    >>> r = regions(FCNN([4], "relu", dataset="prod", seed=0), n=11)
+    >>> r.n_regions == len(np.unique(r.ids)), int(r.ids[0, 0])
+    (True, 0)
+    """
+    require_relu_family(model.activation, "regions")
+    xs, ys = _grid_axes(model, n, "regions")
+    bits = _pack(activation_pattern(model, grid_points(xs, ys)), n * n)
+    ids, first, counts = _number_by_first_appearance(bits)
+    table = [
+        _region(model, k, _unpack(bits[index], model.dims), int(count))
+        for k, (index, count) in enumerate(zip(first, counts))
+    ]
+    return Regions(xs, ys, ids.reshape(n, n), table)
+
+
+def grid_points(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """All ``(xs[j], ys[i])`` as rows (n_y * n_x, 2), row-major in ``i`` then ``j``."""
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+def _float64_layers(params) -> list[tuple[np.ndarray, np.ndarray]]:
+    layers = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in params]
+    if not layers:
+        raise ValueError("params must hold at least one (W, b) layer")
+    n_in = layers[0][0].shape[0] if layers[0][0].ndim == 2 else None
+    for k, (W, b) in enumerate(layers):
+        if W.ndim != 2 or W.shape[0] != n_in or b.shape != (W.shape[1],):
+            raise ValueError(
+                f"layer {k}: W must have shape ({n_in}, out) and b shape (out,), "
+                f"got W {W.shape} and b {b.shape}"
+            )
+        n_in = W.shape[1]
+    return layers
+
+
+def _check_pattern(pattern, widths: list[int]) -> Pattern:
+    expected = [(w,) for w in widths]
+    masks = [np.asarray(m) for m in pattern]
+    if len(masks) != len(widths):
+        raise ValueError(
+            f"pattern must hold one mask per hidden layer, {len(widths)} of shapes {expected}, "
+            f"got {len(masks)}"
+        )
+    for k, (mask, shape) in enumerate(zip(masks, expected)):
+        if mask.shape != shape or mask.dtype != bool:
+            raise ValueError(
+                f"pattern[{k}] must be a boolean array of shape {shape} (one point's masks "
+                f"{expected}), got {mask.dtype} {mask.shape}"
+            )
+    return masks
+
+
+def _single_point(model: FCNN, x) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    if x.shape != (model.widths[0],):
+        raise ValueError(f"x must be one point of shape ({model.widths[0]},), got {x.shape}")
+    return x
+
+
+def _require_plane(model: FCNN, what: str) -> None:
+    if model.widths[0] != 2:
+        raise ValueError(
+            f"{what} works on the 2-D input plane, but this network has {model.widths[0]} inputs"
+        )
+
+
+def _grid_axes(model: FCNN, n: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    _require_plane(model, what)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    (x0, x1), (y0, y1) = plot_domain(model)
+    return np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+
+
+def _check_domain(domain) -> np.ndarray:
+    bounds = np.asarray(domain, np.float64)
+    if bounds.shape != (2, 2) or not np.all(bounds[:, 0] < bounds[:, 1]):
+        raise ValueError(f"domain must be ((x0, x1), (y0, y1)) with x0 < x1, y0 < y1, got {domain}")
+    return bounds
+
+
+def _clip_segment(origin, direction, bounds) -> np.ndarray | None:
+    """Liang–Barsky: the part of ``origin + t * direction`` inside the box ``bounds``."""
+    t_lo, t_hi = -np.inf, np.inf
+    for axis, (lo, hi) in enumerate(bounds):
+        if direction[axis] == 0.0:
+            if not lo <= origin[axis] <= hi:
+                return None
+            continue
+        with np.errstate(over="ignore"):  # a near-axis-parallel line: t = ±inf is right
+            ts = (lo - origin[axis]) / direction[axis], (hi - origin[axis]) / direction[axis]
+        t_lo, t_hi = max(t_lo, min(ts)), min(t_hi, max(ts))
+    if not t_lo < t_hi:
+        return None
+    return origin + np.outer([t_lo, t_hi], direction)
+
+
+def _pack(masks: Pattern, n_rows: int) -> np.ndarray:
+    """A batch pattern as one row of bits per sample (n_rows, total hidden units)."""
+    return np.concatenate(masks, axis=1) if masks else np.zeros((n_rows, 0), bool)
+
+
+def _unpack(bits: np.ndarray, widths: Sequence[int]) -> Pattern:
+    """One sample's row of bits back into one mask per hidden layer."""
+    ends = np.cumsum(widths, dtype=int)
+    return [bits[end - width : end] for width, end in zip(widths, ends)]
+
+
+def _region(model: FCNN, k: int, pattern: Pattern, count: int) -> Region:
+    coef, intercept = local_linear(model.params, pattern, model.activation)
+    return Region(k, pattern, coef, intercept, count)
+
+
+def _number_by_first_appearance(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ids of equal rows numbered by first appearance, each id's first row and its count."""
+    _, first, inverse, counts = np.unique(
+        rows, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[inverse.reshape(-1)], first[order], counts[order]
