@@ -10,8 +10,9 @@ from ._jax_cache import enable_compilation_cache
 from .datasets import Dataset
 from .model import FCNN, Trace
 from .training import History, TrainingDiverged
+from .widget import FCNNWidget
 
 enable_compilation_cache()
 
-__all__ = ["FCNN", "Dataset", "History", "Trace", "TrainingDiverged", "enable_compilation_cache"]
+__all__ = ["FCNN", "FCNNWidget", "Dataset", "History", "Trace", "TrainingDiverged", "enable_compilation_cache"]
 __version__ = "0.1.0"

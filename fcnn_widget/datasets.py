@@ -252,4 +252,9 @@ def _coerce_targets(y, task, n_classes=None):
         if labels.max() > 1:
             raise ValueError(f"binary targets must be 0 or 1, got values up to {labels.max()}")
         return labels, 2
+    if n_classes and labels.max() >= n_classes:
+        raise ValueError(
+            f"test labels go up to {labels.max()} but the training labels give {n_classes} "
+            f"classes (0..{n_classes - 1})"
+        )
     return labels, n_classes or int(labels.max()) + 1

@@ -168,6 +168,7 @@ class FCNN:
                 stacklevel=2,
             )
         finally:
+            self._snapshot_current()
             self._notify()
         return self.history
 
@@ -194,37 +195,49 @@ class FCNN:
 
     # -- internals ------------------------------------------------------------------------------
     def _record_chunk(self, first, n_active, metrics, per_epoch, params, settings):
-        """Append a chunk's metrics and snapshots; on a non-finite loss keep the last finite
-        epoch and raise."""
+        """Append a chunk's metrics and snapshots; on a non-finite loss or non-finite
+        parameters keep the last finite epoch and raise."""
+        host = jax.tree.map(np.asarray, per_epoch)  # one fetch per chunk
         loss = metrics["loss"]
-        bad = np.flatnonzero(~np.isfinite(loss))
+        finite = np.isfinite(loss)
+        for p in jax.tree.leaves(host):
+            finite &= np.isfinite(p[:n_active].reshape(n_active, -1)).all(axis=1)
+        bad = np.flatnonzero(~finite)
         if bad.size:
             keep = int(bad[0])
             self.history._append({k: v[:keep] for k, v in metrics.items()})
             if keep > 0:
                 self._params = jax.tree.map(lambda p: p[keep - 1], per_epoch)
-            self._snapshot_range(first, keep, per_epoch, settings, force_last=True)
+            self._snapshot_range(first, keep, host, settings)
+            self._snapshot_current()
             self.history.stopped = "diverged"
             self._notify()
+            what = (
+                f"loss became {loss[keep]}"
+                if not np.isfinite(loss[keep])
+                else "parameters became non-finite"
+            )
             raise TrainingDiverged(
-                f"the training loss became {loss[keep]} in epoch {first + keep + 1} "
+                f"the training {what} in epoch {first + keep + 1} "
                 f"(lr={settings.lr:g}, optimizer {settings.optimizer_name}); training stopped "
                 f"and the model keeps the parameters of epoch {self.history.epochs}. "
                 "Try a smaller lr."
             )
         self._params = params
         self.history._append(metrics)
-        self._snapshot_range(first, n_active, per_epoch, settings, force_last=True)
+        self._snapshot_range(first, n_active, host, settings)
 
-    def _snapshot_range(self, first, count, per_epoch, settings, force_last):
-        if count == 0:
-            return
-        host = jax.tree.map(np.asarray, per_epoch)  # one fetch per chunk
-        last = first + count
+    def _snapshot_range(self, first, count, host, settings):
         for i in range(count):
             epoch = first + i + 1
-            if epoch % settings.snapshot_every == 0 or (force_last and epoch == last):
+            if epoch % settings.snapshot_every == 0:
                 self.history._snapshot(epoch, [(W[i], b[i]) for W, b in host])
+
+    def _snapshot_current(self):
+        """Snapshot the current parameters unless the last snapshot is of this epoch: the
+        end of a fit, an interruption, a stop or a divergence."""
+        if self.history.snapshot_epochs[-1] != self.history.epochs:
+            self.history._snapshot(self.history.epochs, self._params)
 
     def _notify(self):
         for listener in list(self._listeners):

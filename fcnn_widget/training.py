@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -89,7 +90,7 @@ def check_settings(epochs, lr, batch_size, optimizer, snapshot_every) -> Setting
     for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1), ("snapshot_every", snapshot_every, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (math.isfinite(lr) and lr > 0):
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     if isinstance(optimizer, str):
         if optimizer not in OPTIMIZERS:

@@ -1,0 +1,353 @@
+"""The picture as SVG text, built from a :class:`~fcnn_widget.view.View` for one sample.
+
+The widget sends this picture to the page, which restyles only what a sample changes (neuron
+fills and labels, the ring in the plane, the target, per-sample ranges) in ``js/network.js``
+with the same rules; the exporters save it as it is. Colours are inline attributes, so the
+file looks the same in any viewer; text colours use ``currentColor`` so the page can follow
+JupyterLab's theme.
+
+>>> from fcnn_widget import FCNN
+>>> from fcnn_widget.view import build_view
+>>> svg = to_svg(build_view(FCNN([4], dataset="prod")), sample=10)
+>>> svg.count('data-kind="w"'), svg.count('data-kind="b"'), svg.count('data-kind="a"')
+(12, 5, 5)
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+
+import numpy as np
+
+from . import colors, fmt
+from .layout import BAR_H, BAR_W, Layout, network_layout
+from .network import OUTPUT_NAMES
+from .view import View
+
+THEMES = {
+    "light": {"fg": "#222222", "bg": "#ffffff", "edge": "#888888"},
+    "dark": {"fg": "#e6e6e6", "bg": "#111418", "edge": "#777777"},
+}
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+MAX_PLANE_POINTS = 5000
+NONFINITE_STROKE = "#d0006f"  # edges whose weight is NaN or ±Inf
+
+
+def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn") -> str:
+    """The whole picture for ``sample`` as one SVG document (a string)."""
+    sample = check_sample(sample, view)
+    style = view.style
+    lay = network_layout(
+        view.widths, n_groups=len(view.group_names), has_plane=view.grid is not None, title=bool(style.title)
+    )
+    theme = THEMES[style.theme]
+    width = style.width or round(lay.width)
+    height = style.height or round(lay.height)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="fcnn-picture" '
+        f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
+        f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
+        f'color="{theme["fg"]}" data-uid="{uid}">',
+        _defs(view, uid),
+    ]
+    if style.background:
+        out.append(f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>')
+    out += _header(view, lay, sample)
+    out += _edges(view, lay, sample)
+    out += _neurons(view, lay, sample, uid)
+    out += _bars(view, lay, sample, uid)
+    if view.grid is not None:
+        out += _plane(view, lay, sample)
+    out += _chart(view, lay)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def check_sample(sample, view: View) -> int:
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)):
+        raise ValueError(f"sample must be an integer index, got {sample!r}")
+    if not 0 <= sample < view.n_samples:
+        raise ValueError(f"sample {sample} is out of range; valid samples are 0..{view.n_samples - 1}")
+    return int(sample)
+
+
+def slot_title(slot: str, n_layers: int) -> str:
+    kind, k = slot[0], int(slot[1:])
+    if kind == "x":
+        return "x"
+    if kind == "a" and k == n_layers:
+        return "ŷ"
+    return kind + f"({k})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
+
+
+def ring_position(view: View, lay: Layout, sample: int) -> tuple[float, float]:
+    """Pixel position of a sample in the input plane (the page repeats this arithmetic)."""
+    px, py, pw, ph = lay.plane
+    xs, ys = view.grid.xs, view.grid.ys
+    x, y = float(view.X[sample, 0]), float(view.X[sample, 1])
+    x0, x1, y0, y1 = float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
+    return px + (x - x0) / (x1 - x0) * pw, py + (1 - (y - y0) / (y1 - y0)) * ph
+
+
+def target_text(view: View, sample: int, j: int) -> str:
+    """What stands beside output neuron j (the page repeats this rule)."""
+    if view.targets is None:
+        return ""
+    y = float(view.targets[sample, 0 if view.task != "regression" else j])
+    if view.task == "multiclass":
+        return "◀ y" if int(y) == j else ""
+    if view.task == "binary":
+        return f"y = {int(y)}"
+    return f"y = {fmt.fixed(y, 2)}"
+
+
+# -- pieces ----------------------------------------------------------------------------------
+def _defs(view: View, uid: str) -> str:
+    pal = view.style.palette.colors
+    stops = "".join(
+        f'<stop offset="{fmt.fixed(i / 32, 4)}" stop-color="{pal[round(i / 32 * (len(pal) - 1))]}"/>'
+        for i in range(33)
+    )
+    return (
+        f'<defs><linearGradient id="{uid}-grad" x1="0" x2="1" y1="0" y2="0">{stops}</linearGradient>'
+        f'<pattern id="{uid}-nonfinite" patternUnits="userSpaceOnUse" width="6" height="6">'
+        '<rect width="6" height="6" fill="#ffffff"/>'
+        '<path d="M0,6 L6,0 M-1,1 L1,-1 M5,7 L7,5" stroke="#d0006f" stroke-width="1.6"/></pattern></defs>'
+    )
+
+
+def _header(view: View, lay: Layout, sample: int) -> list[str]:
+    out = []
+    style = view.style
+    y = 22
+    if style.title:
+        out.append(f'<text data-role="title" x="{lay.width / 2:.2f}" y="{y}" text-anchor="middle" font-size="16" font-weight="bold" fill="currentColor">{escape(style.title)}</text>')
+        y += 26
+    units = "-".join(map(str, view.widths))
+    out.append(f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(view.activation)} · epoch {view.epoch}</text>')
+    out.append(f'<text data-role="sample" x="{lay.column_x["x0"] + 130:.2f}" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{_sample_caption(view, sample)}</text>')
+    n_layers = len(view.widths) - 1
+    for slot, x in lay.column_x.items():
+        out.append(f'<text data-role="column-title" x="{x:.2f}" y="{lay.top - 14:.2f}" text-anchor="middle" font-size="13" fill="currentColor">{slot_title(slot, n_layers)}</text>')
+    for k in range(1, n_layers + 1):
+        name = view.activation if k < n_layers else OUTPUT_NAMES[view.task]
+        mid = (lay.column_x[f"z{k}"] + lay.column_x[f"a{k}"]) / 2
+        below = lay.node_y[f"z{k}"][-1] + lay.radius + 16
+        out.append(f'<text data-role="activation" x="{mid:.2f}" y="{below:.2f}" text-anchor="middle" font-size="10" fill="currentColor" fill-opacity="0.7">{escape(name)}</text>')
+    if style.caption:
+        out.append(f'<text data-role="caption" x="16" y="{lay.height - 8:.2f}" font-size="11" font-style="italic" fill="currentColor">{escape(style.caption)}</text>')
+    return out
+
+
+def _sample_caption(view: View, sample: int) -> str:
+    return f"sample {sample} of {view.n_samples}"
+
+
+def _edges(view: View, lay: Layout, sample: int) -> list[str]:
+    out = ['<g data-role="edges" stroke-linecap="round">']
+    r = lay.radius
+    for k, (W, _) in enumerate(view.params, start=1):
+        lo, hi = view.range_of(f"w{k}", sample)
+        x1 = lay.column_x[f"a{k - 1}" if k > 1 else "x0"] + r
+        x2 = lay.column_x[f"z{k}"] - r
+        y_from = lay.node_y[f"a{k - 1}" if k > 1 else "x0"]
+        y_to = lay.node_y[f"z{k}"]
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                w = float(W[i, j])
+                stroke, wide = edge_style(w, lo, hi, view.style.palette)
+                out.append(
+                    f'<line data-kind="w" data-layer="{k}" data-from="{i}" data-to="{j}" data-value="{fmt.exact(w)}" '
+                    f'x1="{x1:.2f}" y1="{y_from[i]:.2f}" x2="{x2:.2f}" y2="{y_to[j]:.2f}" stroke="{stroke}" stroke-width="{wide}"/>'
+                )
+    out.append("</g>")
+    return out
+
+
+def edge_style(w: float, lo: float, hi: float, palette) -> tuple[str, str]:
+    """An edge's stroke and width: the width grows with |w| up to the range's largest |w|
+    (the page repeats this rule when a per-sample range moves)."""
+    if not np.isfinite(w):
+        return NONFINITE_STROKE, "2.00"
+    biggest = max(abs(lo), abs(hi)) or 1.0
+    return colors.color_of(w, lo, hi, palette), fmt.fixed(0.6 + 3.4 * min(1.0, abs(w) / biggest), 2)
+
+
+def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
+    out = ['<g data-role="neurons">']
+    r = lay.radius
+    n_layers = len(view.widths) - 1
+    # z -> a connectors first, so circles cover their ends.
+    for k in range(1, n_layers + 1):
+        for i, y in enumerate(lay.node_y[f"z{k}"]):
+            out.append(f'<line data-role="connector" x1="{lay.column_x[f"z{k}"]:.2f}" y1="{y:.2f}" x2="{lay.column_x[f"a{k}"]:.2f}" y2="{y:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>')
+    for slot in view.slots:
+        kind, k = slot[0], int(slot[1:])
+        values = view.slot_values(slot)[sample]
+        for i, v in enumerate(values):
+            cx, cy = lay.node(slot, i)
+            fill, ink = _fill_and_ink(view, slot, sample, float(v), uid)
+            out.append(
+                f'<circle data-kind="{kind}" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(v)}" '
+                f'cx="{cx:.2f}" cy="{cy:.2f}" r="{r:.2f}" fill="{fill}" stroke="currentColor" stroke-width="1"/>'
+            )
+            if view.style.show_values:
+                out.append(
+                    f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" '
+                    f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
+                )
+            if kind == "x":
+                name = f"x{i + 1}".translate(SUBSCRIPT)
+                out.append(f'<text data-role="input-name" x="{cx - r - 6:.2f}" y="{cy + 4:.2f}" text-anchor="end" font-size="12" fill="currentColor">{name}</text>')
+            if kind == "a" and k == n_layers:
+                out.append(f'<text data-target="{i}" x="{cx + r + 6:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(view, sample, i)}</text>')
+        if kind == "z":
+            out += _biases(view, lay, k, sample, uid)
+    out.append("</g>")
+    return out
+
+
+def _biases(view: View, lay: Layout, k: int, sample: int, uid: str) -> list[str]:
+    out = []
+    lo, hi = view.range_of(f"b{k}", sample)
+    side = max(6.0, lay.radius * 0.6)
+    for i, bias in enumerate(view.params[k - 1][1]):
+        cx, cy = lay.node(f"z{k}", i)
+        fill = colors.color_of(float(bias), lo, hi, view.style.palette, f"url(#{uid}-nonfinite)")
+        x = cx - lay.radius * 0.7 - side
+        y = cy - lay.radius * 0.7 - side
+        out.append(
+            f'<rect data-kind="b" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(bias)}" '
+            f'x="{x:.2f}" y="{y:.2f}" width="{side:.2f}" height="{side:.2f}" fill="{fill}" stroke="currentColor" stroke-width="0.8"/>'
+        )
+    return out
+
+
+def _fill_and_ink(view: View, slot: str, sample: int, v: float, uid: str) -> tuple[str, str]:
+    if not np.isfinite(v):
+        return f"url(#{uid}-nonfinite)", "#111111"
+    lo, hi = view.range_of(slot, sample)
+    i = colors.lut_index(v, lo, hi)
+    return view.style.palette.colors[i], view.style.palette.ink[i]
+
+
+def group_label(name: str, n_layers: int) -> str:
+    """A colour group's caption: 'all', 'a', 'z', 'w', 'b', or a slot such as 'z⁽¹⁾'."""
+    if name in ("all", "a", "z", "w", "b"):
+        return {"all": "all values", "a": "activations a (and x)", "z": "pre-activations z", "w": "weights w", "b": "biases b"}[name]
+    return slot_title(name, n_layers) if name[0] in "xza" else name[0] + f"({name[1:]})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
+
+
+def _bars(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
+    out = ['<g data-role="colorbars">']
+    n_layers = len(view.widths) - 1
+    row = view.ranges[sample if view.ranges.shape[0] > 1 else 0]
+    for g, ((x, y), name) in enumerate(zip(lay.bar_positions, view.group_names)):
+        lo, hi = float(row[g, 0]), float(row[g, 1])
+        out.append(f'<text data-role="bar-title" x="{x:.2f}" y="{y - 4:.2f}" font-size="10" fill="currentColor">{escape(group_label(name, n_layers))}</text>')
+        out.append(f'<rect data-bar="{g}" x="{x:.2f}" y="{y:.2f}" width="{BAR_W}" height="{BAR_H}" fill="url(#{uid}-grad)" stroke="currentColor" stroke-width="0.5"/>')
+        out.append(f'<text data-range="{g}" data-end="lo" x="{x:.2f}" y="{y + BAR_H + 11:.2f}" font-size="10" fill="currentColor">{fmt.fixed(lo, 2)}</text>')
+        out.append(f'<text data-range="{g}" data-end="hi" x="{x + BAR_W:.2f}" y="{y + BAR_H + 11:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(hi, 2)}</text>')
+    out.append("</g>")
+    return out
+
+
+def _plane(view: View, lay: Layout, sample: int) -> list[str]:
+    px, py, pw, ph = lay.plane
+    grid = view.grid
+    lo, hi = view.plane_range
+    pal = view.style.palette
+    out = [f'<g data-role="plane" data-x0="{fmt.exact(grid.xs[0])}" data-x1="{fmt.exact(grid.xs[-1])}" data-y0="{fmt.exact(grid.ys[0])}" data-y1="{fmt.exact(grid.ys[-1])}">']
+    out.append(f'<text x="{px:.2f}" y="{py - 14:.2f}" font-size="12" fill="currentColor">prediction over the input plane</text>')
+    out.append(
+        f'<image data-role="estimate" x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" preserveAspectRatio="none" '
+        f'href="data:image/png;base64,{_estimate_png(view)}"/>'
+    )
+    out.append(f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>')
+    x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
+    out.append('<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">')
+    shown = min(view.n_samples, MAX_PLANE_POINTS)
+    for i in range(shown):
+        x, y = float(view.X[i, 0]), float(view.X[i, 1])
+        t = float(view.targets[i, 0]) if view.targets is not None else np.nan
+        fill = colors.color_of(t, lo, hi, pal) if np.isfinite(t) else "#999999"
+        cx = px + (x - x0) / (x1 - x0) * pw
+        cy = py + (1 - (y - y0) / (y1 - y0)) * ph
+        out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.2" fill="{fill}"/>')
+    out.append("</g>")
+    rx, ry = ring_position(view, lay, sample)
+    out.append(f'<circle data-role="ring" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#ffffff" stroke-width="4"/>')
+    out.append(f'<circle data-role="ring-inner" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#000000" stroke-width="2"/>')
+    for value, pos in ((x0, px), (x1, px + pw)):
+        out.append(f'<text x="{pos:.2f}" y="{py + ph + 13:.2f}" text-anchor="middle" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>')
+    for value, pos in ((y0, py + ph), (y1, py)):
+        out.append(f'<text x="{px - 4:.2f}" y="{pos + 3:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>')
+    out.append(f'<text x="{px + pw / 2:.2f}" y="{py + ph + 14:.2f}" text-anchor="middle" font-size="11" fill="currentColor">x₁</text>')
+    out.append(f'<text x="{px - 6:.2f}" y="{py + ph / 2:.2f}" text-anchor="end" font-size="11" fill="currentColor">x₂</text>')
+    out.append("</g>")
+    return out
+
+
+def _estimate_png(view: View) -> str:
+    """The model's estimate over the grid, coloured like the targets, as a base64 PNG."""
+    from PIL import Image
+
+    lo, hi = view.plane_range
+    values = view.grid.values
+    if view.task == "multiclass":
+        scalar = np.argmax(values, axis=-1).astype(np.float64)
+    else:
+        scalar = values[..., 0].astype(np.float64)
+    t = (scalar - lo) / (hi - lo) if hi > lo else np.full_like(scalar, 0.5)
+    idx = np.clip(np.floor(t * (colors.LUT_SIZE - 1) + 0.5), 0, colors.LUT_SIZE - 1).astype(int)
+    table = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in view.style.palette.colors], np.uint8)
+    rgb = table[idx]
+    rgb[~np.isfinite(scalar)] = (208, 0, 111)
+    # Row 0 of the grid is the lowest y: flip so the image's top row is the top of the plane.
+    # Lighten towards white so the target-coloured points stand out on the estimate.
+    rgba = np.concatenate([rgb[::-1], np.full(rgb.shape[:2] + (1,), 200, np.uint8)], axis=-1)
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, format="PNG", optimize=True)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _chart(view: View, lay: Layout) -> list[str]:
+    x, y, w, h = lay.chart
+    out = ['<g data-role="loss-chart">']
+    loss = np.asarray(view.loss, np.float64)
+    title = "training loss (log scale)"
+    out.append(f'<text x="{x:.2f}" y="{y - 6:.2f}" font-size="12" fill="currentColor">{title}</text>')
+    out.append(f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-width="1"/>')
+    series = [("train", loss, "")]
+    if view.test_loss is not None and len(view.test_loss):
+        series.append(("test", np.asarray(view.test_loss, np.float64), ' stroke-dasharray="4 3"'))
+    finite = np.concatenate([s[np.isfinite(s) & (s > 0)] for _, s, _ in series])
+    if loss.size == 0 or finite.size == 0:
+        out.append(f'<text x="{x + w / 2:.2f}" y="{y + h / 2:.2f}" text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.7">not trained yet</text>')
+        out.append("</g>")
+        return out
+    top, bottom = np.log10(finite.max()), np.log10(finite.min())
+    span = (top - bottom) or 1.0
+    n = len(loss)
+    for name, s, dash in series:
+        pts = []
+        for e, v in enumerate(s):
+            if np.isfinite(v) and v > 0:
+                cx = x + (e / max(1, n - 1)) * w
+                cy = y + (top - np.log10(v)) / span * (h - 8) + 4
+                pts.append(f"{cx:.1f},{cy:.1f}")
+        out.append(f'<polyline data-series="{name}" points="{" ".join(pts)}" fill="none" stroke="currentColor" stroke-width="1.5"{dash}/>')
+    out.append(f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**top, 4)}</text>')
+    out.append(f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**bottom, 4)}</text>')
+    last = f"epoch {n}: {fmt.fixed(loss[-1], 4)}" + (" (dashed: test)" if len(series) > 1 else "")
+    out.append(f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="10" fill="currentColor">{last}</text>')
+    out.append("</g>")
+    return out
+
+
+def _attr(value: str) -> str:
+    return escape(str(value), quote=True)

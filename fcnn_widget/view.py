@@ -1,0 +1,204 @@
+"""Everything one picture of a model needs, computed once by JAX and held as NumPy arrays:
+every sample's layer values, the parameters, the colour settings and ranges, the model's
+estimate over the input plane and the loss history. The widget and the exporters both read
+a :class:`View`; nothing downstream computes a network value again.
+
+>>> from fcnn_widget import FCNN
+>>> view = build_view(FCNN([4], dataset="prod"))
+>>> view.values.shape, view.slots
+((2500, 11), ['x0', 'z1', 'a1', 'z2', 'a2'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.colors import Colormap
+
+from . import analysis, colors
+from .datasets import Dataset
+from .model import FCNN
+
+# Widget payload budget: the per-sample layer values are the bulk of what reaches the page.
+# Past it the widget keeps the first samples that fit and says so.
+PAYLOAD_BUDGET_BYTES = 32 * 2**20
+
+
+@dataclass(frozen=True)
+class Style:
+    """How values become colours and how the picture is dressed."""
+
+    palette: colors.Palette
+    norm: str = "component"
+    norm_scope: str = "dataset"
+    symmetric: bool = False
+    robust: bool = False
+    show_values: bool = True
+    title: str = ""
+    caption: str = ""
+    theme: str = "light"  # "light" or "dark"
+    background: str | None = None  # None = transparent
+    width: int | None = None  # None = the layout's natural size
+    height: int | None = None
+
+
+def make_style(
+    palette: str | Colormap = "viridis",
+    norm: str = "component",
+    norm_scope: str = "dataset",
+    symmetric: bool | None = None,
+    robust: bool = False,
+    **dressing,
+) -> Style:
+    """A validated :class:`Style`; ``symmetric=None`` centres ranges on zero for diverging palettes."""
+    pal = colors.resolve_palette(palette)
+    colors.check_choice(norm, "norm", colors.NORMS)
+    colors.check_choice(norm_scope, "norm_scope", colors.SCOPES)
+    if dressing.get("theme", "light") not in ("light", "dark"):
+        raise ValueError(f"unknown theme {dressing['theme']!r}; valid choices are light, dark")
+    sym = pal.diverging if symmetric is None else bool(symmetric)
+    return Style(pal, norm, norm_scope, sym, bool(robust), **dressing)
+
+
+@dataclass
+class View:
+    widths: list[int]
+    activation: str
+    task: str
+    n_classes: int
+    params: list[tuple[np.ndarray, np.ndarray]]
+    X: np.ndarray  # (n, d) the samples shown
+    targets: np.ndarray | None  # (n, m) float32, or None when unknown
+    values: np.ndarray  # (n, cols) float32: x, then z and a of every layer
+    slots: list[str]  # neuron slots in column order: "x0", "z1", "a1", ...
+    offsets: dict[str, int]  # first column of each slot
+    n_total: int  # samples the caller passed (values may hold fewer: the budget)
+    style: Style
+    group_names: list[str] = field(default_factory=list)
+    slot_group: dict[str, int] = field(default_factory=dict)
+    ranges: np.ndarray | None = None  # (1 or n, groups, 2)
+    grid: analysis.Grid | None = None
+    plane_range: tuple[float, float] = (0.0, 1.0)
+    loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    test_loss: np.ndarray | None = None
+    epoch: int = 0
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.values.shape[0])
+
+    def slot_values(self, slot: str) -> np.ndarray:
+        start = self.offsets[slot]
+        return self.values[:, start : start + self.widths[int(slot[1:])]]
+
+    def param_values(self) -> dict[str, np.ndarray]:
+        out = {}
+        for k, (W, b) in enumerate(self.params, start=1):
+            out[f"w{k}"], out[f"b{k}"] = W, b
+        return out
+
+    def range_of(self, slot: str, sample: int) -> tuple[float, float]:
+        row = self.ranges[sample if self.ranges.shape[0] > 1 else 0, self.slot_group[slot]]
+        return float(row[0]), float(row[1])
+
+    def color(self, slot: str, sample: int, value: float) -> str:
+        """The fill Python computes for a value of ``slot`` — what the page must show."""
+        lo, hi = self.range_of(slot, sample)
+        return colors.color_of(value, lo, hi, self.style.palette)
+
+
+def as_samples(model: FCNN, samples) -> tuple[np.ndarray, np.ndarray | None]:
+    """The inputs (and targets, where known) to show: the model's data by default, a
+    ``Dataset``, an ``(X, y)`` pair or a bare array of inputs."""
+    if samples is None:
+        data = model.dataset
+        return data.X, data.y
+    if isinstance(samples, Dataset):
+        return samples.X, samples.y
+    if isinstance(samples, tuple) and len(samples) == 2:
+        data = Dataset.from_arrays(*samples, task=model.task)
+        return data.X, data.y
+    X = np.asarray(samples, dtype=np.float32)
+    if X.ndim == 1:
+        X = X[None]
+    return X, None
+
+
+def build_view(model: FCNN, samples=None, style: Style | None = None, params=None) -> View:
+    """Trace every sample through the model (JAX) and gather what a picture needs."""
+    style = style or make_style()
+    X, y = as_samples(model, samples)
+    X = model._check_inputs(X)
+    if len(X) == 0:
+        raise ValueError("samples is empty: give at least one input row")
+    n_total = len(X)
+    cols = sum(model.widths) + sum(model.widths[1:])
+    keep = max(1, min(n_total, PAYLOAD_BUDGET_BYTES // (4 * cols)))
+    X = X[:keep]
+    y = None if y is None else y[:keep]
+    params = model.params if params is None else params
+    trace = model.trace(X, params=params)
+    slots, blocks = ["x0"], [trace.a[0]]
+    for k in range(1, len(model.widths)):
+        slots += [f"z{k}", f"a{k}"]
+        blocks += [trace.z[k], trace.a[k]]
+    offsets = dict(zip(slots, np.cumsum([0] + [b.shape[1] for b in blocks[:-1]]).tolist()))
+    targets = None if y is None else np.asarray(y, np.float32).reshape(len(y), -1)
+    view = View(
+        widths=list(model.widths),
+        activation=model.activation,
+        task=model.task,
+        n_classes=model.dataset.n_classes,
+        params=[(np.asarray(W, np.float32), np.asarray(b, np.float32)) for W, b in params],
+        X=X,
+        targets=targets,
+        values=np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32),
+        slots=slots,
+        offsets=offsets,
+        n_total=n_total,
+        style=style,
+        loss=np.asarray(model.history.loss, np.float32),
+        test_loss=model.history.test_loss,
+        epoch=model.history.epochs,
+    )
+    restyle(view, style)
+    if model.widths[0] == 2:
+        view.grid = analysis.grid_estimate(model, n=81)
+        view.plane_range = _plane_range(view)
+    return view
+
+
+def restyle(view: View, style: Style) -> View:
+    """Recompute the colour ranges for a new style (no network values change)."""
+    view.style = style
+    nodes = {slot: view.slot_values(slot) for slot in view.slots}
+    view.group_names, view.slot_group, view.ranges = colors.value_ranges(
+        nodes,
+        view.param_values(),
+        norm=style.norm,
+        scope=style.norm_scope,
+        symmetric=style.symmetric,
+        robust=style.robust,
+    )
+    if view.grid is not None:
+        view.plane_range = _plane_range(view)
+    return view
+
+
+def _plane_range(view: View) -> tuple[float, float]:
+    """The colour range of the input plane: targets and estimate share it."""
+    if view.task == "binary":
+        return 0.0, 1.0
+    if view.task == "multiclass":
+        return 0.0, float(max(1, view.n_classes - 1))
+    parts = [view.grid.values[..., 0].ravel()]
+    if view.targets is not None:
+        parts.append(view.targets[:, 0])
+    vals = np.concatenate(parts)
+    vals = vals[np.isfinite(vals)]
+    lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
+    if view.style.symmetric:
+        m = max(abs(lo), abs(hi))
+        lo, hi = -m, m
+    return lo, hi

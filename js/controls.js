@@ -1,0 +1,83 @@
+// The control bar: sample slider, number box and steps; palette, norm and scope choices.
+
+const NORMS = ["global", "component", "layer"];
+const SCOPES = ["dataset", "sample"];
+
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.appendChild(c);
+  return node;
+}
+
+function select(name, label, options) {
+  const s = el("select", { "data-control": name, "aria-label": label });
+  for (const o of options) s.appendChild(el("option", { value: o, text: o }));
+  return s;
+}
+
+function checkbox(name, label) {
+  const box = el("input", { type: "checkbox", "data-control": name });
+  return [box, el("label", { class: "fcnn-check" }, [box, document.createTextNode(" " + label)])];
+}
+
+/**
+ * Build the controls. `onSample(s)` previews a sample in the page at once; `onSet(name, v)`
+ * writes a trait to the kernel.
+ */
+export function buildControls(model, { onSample, onSet }) {
+  const prev = el("button", { "data-control": "prev", title: "previous sample (←)", text: "◀" });
+  const next = el("button", { "data-control": "next", title: "next sample (→)", text: "▶" });
+  const slider = el("input", { type: "range", min: "0", step: "1", "data-control": "sample-slider", "aria-label": "sample" });
+  const box = el("input", { type: "number", min: "0", step: "1", "data-control": "sample-box", "aria-label": "sample number" });
+  const count = el("span", { class: "fcnn-count" });
+  const palette = select("palette", "palette", []);
+  const norm = select("norm", "colour normalisation", NORMS);
+  const scope = select("norm_scope", "normalisation scope", SCOPES);
+  const [symmetric, symLabel] = checkbox("symmetric", "centre 0");
+  const [robust, robLabel] = checkbox("robust", "robust");
+  const [values, valLabel] = checkbox("show_values", "values");
+  const bar = el("div", { class: "fcnn-controls" }, [
+    el("span", { class: "fcnn-group" }, [el("span", { text: "sample" }), prev, slider, next, box, count]),
+    el("span", { class: "fcnn-group" }, [el("span", { text: "palette" }), palette]),
+    el("span", { class: "fcnn-group" }, [el("span", { text: "norm" }), norm, scope, symLabel, robLabel, valLabel]),
+  ]);
+
+  const n = () => model.get("_meta").n_samples || 1;
+  const clamp = (s) => Math.max(0, Math.min(n() - 1, Math.round(Number(s) || 0)));
+  const step = (d) => onSample(clamp(Number(slider.value) + d), true);
+  prev.addEventListener("click", () => step(-1));
+  next.addEventListener("click", () => step(+1));
+  slider.addEventListener("input", () => onSample(clamp(slider.value), true));
+  box.addEventListener("change", () => onSample(clamp(box.value), true));
+  palette.addEventListener("change", () => onSet("palette", palette.value));
+  norm.addEventListener("change", () => onSet("norm", norm.value));
+  scope.addEventListener("change", () => onSet("norm_scope", scope.value));
+  symmetric.addEventListener("change", () => onSet("symmetric", symmetric.checked));
+  robust.addEventListener("change", () => onSet("robust", robust.checked));
+  values.addEventListener("change", () => onSet("show_values", values.checked));
+
+  function showSample(s) {
+    slider.max = String(n() - 1);
+    box.max = String(n() - 1);
+    slider.value = String(s);
+    box.value = String(s);
+    count.textContent = `of ${n()}`;
+  }
+  function showSettings() {
+    const names = model.get("_palettes").slice();
+    const current = model.get("palette");
+    if (!names.includes(current)) names.unshift(current);
+    palette.replaceChildren(...names.map((o) => el("option", { value: o, text: o })));
+    palette.value = current;
+    norm.value = model.get("norm");
+    scope.value = model.get("norm_scope");
+    symmetric.checked = Boolean(model.get("symmetric"));
+    robust.checked = model.get("robust");
+    values.checked = model.get("show_values");
+  }
+  return { bar, showSample, showSettings, step };
+}

@@ -1,0 +1,46 @@
+// The input plane: the ring around the selected sample, and clicking to pick the nearest one.
+import { fixed } from "./format.js";
+
+/** Pixel position of a sample (picture.ring_position in Python). */
+export function ringPosition(state, sample) {
+  const { meta, values } = state;
+  const [px, py, pw, ph] = meta.plane.rect;
+  const [x0, x1, y0, y1] = meta.plane.domain;
+  const at = sample * meta.n_cols + meta.offsets.x0;
+  const x = values[at], y = values[at + 1];
+  return [px + ((x - x0) / (x1 - x0)) * pw, py + (1 - (y - y0) / (y1 - y0)) * ph];
+}
+
+export function moveRing(svg, state, sample) {
+  if (!state.meta.plane) return;
+  const [cx, cy] = ringPosition(state, sample);
+  for (const ring of svg.querySelectorAll('circle[data-role^="ring"]')) {
+    ring.setAttribute("cx", fixed(cx, 2));
+    ring.setAttribute("cy", fixed(cy, 2));
+  }
+}
+
+/** The plane point under a mouse event, in data coordinates, or null outside the plane. */
+export function eventToData(svg, state, event) {
+  if (!state.meta.plane) return null;
+  const ctm = svg.getScreenCTM();
+  if (!ctm) return null;
+  const p = new DOMPoint(event.clientX, event.clientY).matrixTransform(ctm.inverse());
+  const [px, py, pw, ph] = state.meta.plane.rect;
+  if (p.x < px || p.x > px + pw || p.y < py || p.y > py + ph) return null;
+  const [x0, x1, y0, y1] = state.meta.plane.domain;
+  return [x0 + ((p.x - px) / pw) * (x1 - x0), y0 + (1 - (p.y - py) / ph) * (y1 - y0)];
+}
+
+/** Index of the sample nearest to a point (analysis.nearest_sample in Python). */
+export function nearestSample(state, point) {
+  const { meta, values } = state;
+  let best = 0, bestD = Infinity;
+  for (let s = 0; s < meta.n_samples; s++) {
+    const at = s * meta.n_cols + meta.offsets.x0;
+    const dx = values[at] - point[0], dy = values[at + 1] - point[1];
+    const d = dx * dx + dy * dy;
+    if (d < bestD) { bestD = d; best = s; }
+  }
+  return best;
+}
