@@ -57,7 +57,9 @@ def summarize(model: FCNN) -> str:
     lines = [model.describe(), f"final train MSE: {model.history.loss[-1]:.5f}"]
     for sample in SAMPLES:
         pred = float(model.predict(X[sample])[0, 0])
-        lines.append(f"sample {sample}: x = {X[sample].round(3).tolist()}  y = {y[sample]:.4f}  ŷ = {pred:.4f}")
+        lines.append(
+            f"sample {sample}: x = {X[sample].round(3).tolist()}  y = {y[sample]:.4f}  ŷ = {pred:.4f}"
+        )
     return "\n".join(lines)
 
 
@@ -66,11 +68,13 @@ def main(out: Path) -> None:
         start = time.perf_counter()
         model = train(dims, activation, lr)
         written = write_outputs(name, model, out)
-        print(f"{name}: {model.describe()}, final loss {model.history.loss[-1]:.5f} "
-              f"({time.perf_counter() - start:.1f} s)")
+        print(
+            f"{name}: {model.describe()}, final loss {model.history.loss[-1]:.5f} "
+            f"({time.perf_counter() - start:.1f} s)"
+        )
         for path in written:
             print(f"  {path}")
-    print(f"Open the SVGs in a browser, or the widget itself: examples/seed_demo.ipynb")
+    print("Open the SVGs in a browser, or the widget itself: examples/seed_demo.ipynb")
 
 
 if __name__ == "__main__":

@@ -14,5 +14,13 @@ from .widget import FCNNWidget
 
 enable_compilation_cache()
 
-__all__ = ["FCNN", "FCNNWidget", "Dataset", "History", "Trace", "TrainingDiverged", "enable_compilation_cache"]
+__all__ = [
+    "FCNN",
+    "Dataset",
+    "FCNNWidget",
+    "History",
+    "Trace",
+    "TrainingDiverged",
+    "enable_compilation_cache",
+]
 __version__ = "0.1.0"

@@ -247,7 +247,7 @@ def plot_domain(model: FCNN) -> Domain:
     return (x0 - MARGIN, x1 + MARGIN), (y0 - MARGIN, y1 + MARGIN)
 
 
-def grid_estimate(model: FCNN, n: int = 101) -> Grid:
+def grid_estimate(model: FCNN, n: int = 101, params=None) -> Grid:
     """The network's output ``a[L]`` on an ``n`` x ``n`` grid over :func:`plot_domain`.
 
     >>> grid = grid_estimate(FCNN([4], "relu", dataset="prod"), n=5)
@@ -255,7 +255,7 @@ def grid_estimate(model: FCNN, n: int = 101) -> Grid:
     ([-3.0, -1.5, 0.0, 1.5, 3.0], (5, 5, 1))
     """
     xs, ys = _grid_axes(model, n, "grid_estimate")
-    values = model.predict(grid_points(xs, ys))
+    values = model.trace(grid_points(xs, ys), params=params).a[-1]
     return Grid(xs, ys, values.reshape(n, n, -1))
 
 

@@ -39,8 +39,7 @@ COMMON_PALETTES = (
 )
 # matplotlib does not tag its diverging maps, so we name them (per its documentation).
 DIVERGING = frozenset(
-    "PiYG PRGn BrBG PuOr RdGy RdBu RdYlBu RdYlGn Spectral coolwarm bwr seismic "
-    "berlin managua vanimo".split()
+    ["PiYG", "PRGn", "BrBG", "PuOr", "RdGy", "RdBu", "RdYlBu", "RdYlGn", "Spectral", "coolwarm", "bwr", "seismic", "berlin", "managua", "vanimo"]
 )
 NORMS = ("global", "component", "layer")
 SCOPES = ("dataset", "sample")
@@ -68,9 +67,11 @@ def resolve_palette(palette: str | Colormap) -> Palette:
         )
     rgba = cmap(np.linspace(0.0, 1.0, LUT_SIZE))
     rgb = np.clip(np.round(rgba[:, :3] * 255), 0, 255).astype(np.uint8)
-    colors = tuple("#%02x%02x%02x" % tuple(c) for c in rgb)
+    colors = tuple("#{:02x}{:02x}{:02x}".format(*tuple(c)) for c in rgb)
     # WCAG relative luminance picks dark or light ink for labels drawn on a fill.
-    lin = np.where(rgba[:, :3] <= 0.04045, rgba[:, :3] / 12.92, ((rgba[:, :3] + 0.055) / 1.055) ** 2.4)
+    lin = np.where(
+        rgba[:, :3] <= 0.04045, rgba[:, :3] / 12.92, ((rgba[:, :3] + 0.055) / 1.055) ** 2.4
+    )
     luminance = lin @ np.array([0.2126, 0.7152, 0.0722])
     ink = tuple("#111111" if lum > 0.2 else "#ffffff" for lum in luminance)
     base = cmap.name.removesuffix("_r")
@@ -162,7 +163,9 @@ def _range_per_row(per_sample: np.ndarray, constant: np.ndarray, robust: bool) -
     step = max(1, int(2e7 // max(1, per_sample.shape[1] + constant.size)))
     for start in range(0, per_sample.shape[0], step):
         block = per_sample[start : start + step]
-        joined = np.concatenate([block, np.broadcast_to(constant, (block.shape[0], constant.size))], axis=1)
+        joined = np.concatenate(
+            [block, np.broadcast_to(constant, (block.shape[0], constant.size))], axis=1
+        )
         out[start : start + step] = _range(joined, robust)
     return out
 

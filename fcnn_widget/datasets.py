@@ -11,8 +11,8 @@ The twelve formulas of the original trainer (``trainFCNN``) plus TensorFlow Play
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class Dataset:
     @classmethod
     def from_arrays(
         cls, X, y, task: str | None = None, *, name: str = "custom", X_test=None, y_test=None
-    ) -> "Dataset":
+    ) -> Dataset:
         """Validate a user's own data and infer its task.
 
         Integer-valued targets with two values {0, 1} are ``binary``, with more values
@@ -107,9 +107,7 @@ class Dataset:
                 raise ValueError("give both X_test and y_test, or neither")
             X_test = _check_X(X_test, "X_test")
             if X_test.shape[1] != X.shape[1]:
-                raise ValueError(
-                    f"X_test has {X_test.shape[1]} columns but X has {X.shape[1]}"
-                )
+                raise ValueError(f"X_test has {X_test.shape[1]} columns but X has {X.shape[1]}")
             y_test, _ = _coerce_targets(_check_y(y_test, len(X_test), "y_test"), task, n_classes)
         lo, hi = X.min(axis=0), X.max(axis=0)
         domain = tuple((float(a), float(b)) for a, b in zip(lo, hi))
@@ -162,16 +160,14 @@ def make(
 
 def split(data: Dataset, test_fraction: float, *, seed: int = 0) -> Dataset:
     """Hold out a random ``test_fraction`` of ``data`` as its test set."""
-    n_test = int(round(len(data) * test_fraction))
+    n_test = round(len(data) * test_fraction)
     if not 0 < n_test < len(data):
         raise ValueError(
             f"test_fraction={test_fraction} leaves {n_test} of {len(data)} points for testing"
         )
     order = np.random.default_rng([seed, 1]).permutation(len(data))
     test, train = order[:n_test], order[n_test:]
-    return replace(
-        data, X=data.X[train], y=data.y[train], X_test=data.X[test], y_test=data.y[test]
-    )
+    return replace(data, X=data.X[train], y=data.y[train], X_test=data.X[test], y_test=data.y[test])
 
 
 def _spiral(rng, n):
@@ -208,7 +204,9 @@ def _check_X(X, what):
     except (TypeError, ValueError) as e:
         raise ValueError(f"{what} must be a numeric array of shape (n, d): {e}") from None
     if X.ndim == 1:
-        raise ValueError(f"{what} must be 2-D (n, d), got shape {X.shape}; use X[:, None] for one input")
+        raise ValueError(
+            f"{what} must be 2-D (n, d), got shape {X.shape}; use X[:, None] for one input"
+        )
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{what} must be a non-empty 2-D array (n, d), got shape {X.shape}")
     bad = ~np.isfinite(X)

@@ -38,8 +38,18 @@ def to_svg(
 ) -> str:
     """The picture the widget draws for ``sample``, as SVG text."""
     style = view.make_style(
-        palette, norm, norm_scope, symmetric, robust, show_values=show_values, title=title,
-        caption=caption, theme=theme, background=background, width=width, height=height,
+        palette,
+        norm,
+        norm_scope,
+        symmetric,
+        robust,
+        show_values=show_values,
+        title=title,
+        caption=caption,
+        theme=theme,
+        background=background,
+        width=width,
+        height=height,
     )
     return picture.to_svg(view.build_view(model, samples, style), sample)
 

@@ -75,6 +75,15 @@ def network_layout(widths: list[int], *, n_groups: int, has_plane: bool, title: 
     chart = (side_x, chart_y, PLANE, CHART_H)
     height = max(bars_bottom, chart_y + CHART_H + 30) + 8
     return Layout(
-        width, height, top, column_x, node_y, radius, net_bottom, net_bottom + 24,
-        bar_positions, plane, chart,
+        width,
+        height,
+        top,
+        column_x,
+        node_y,
+        radius,
+        net_bottom,
+        net_bottom + 24,
+        bar_positions,
+        plane,
+        chart,
     )

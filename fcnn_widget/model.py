@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -85,7 +85,9 @@ class FCNN:
     def trace(self, X, params=None) -> Trace:
         """Every layer's ``z`` and ``a`` for inputs ``X`` (n, d), with the current or given params."""
         X = self._check_inputs(X)
-        zs, acts = _trace_fn(self.activation, self.task)(self._params if params is None else params, X)
+        zs, acts = _trace_fn(self.activation, self.task)(
+            self._params if params is None else params, X
+        )
         return Trace([np.asarray(z) for z in zs], [np.asarray(a) for a in acts])
 
     def predict(self, X) -> np.ndarray:
@@ -176,11 +178,11 @@ class FCNN:
         """Ask a running :meth:`fit` to end after its current chunk of epochs."""
         self._stop_requested = True
 
-    def add_listener(self, listener: Callable[["FCNN"], None]) -> None:
+    def add_listener(self, listener: Callable[[FCNN], None]) -> None:
         """Call ``listener(model)`` whenever the parameters or history change (live views)."""
         self._listeners.append(listener)
 
-    def remove_listener(self, listener: Callable[["FCNN"], None]) -> None:
+    def remove_listener(self, listener: Callable[[FCNN], None]) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
@@ -285,6 +287,6 @@ def _train_targets(y, task):
     return jnp.asarray(y, jnp.int32)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _trace_fn(activation: str, task: str):
     return jax.jit(lambda params, X: network.forward_trace(params, X, activation, task))

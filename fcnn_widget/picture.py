@@ -42,20 +42,25 @@ def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn") -> str:
     sample = check_sample(sample, view)
     style = view.style
     lay = network_layout(
-        view.widths, n_groups=len(view.group_names), has_plane=view.grid is not None, title=bool(style.title)
+        view.widths,
+        n_groups=len(view.group_names),
+        has_plane=view.grid is not None,
+        title=bool(style.title),
     )
     theme = THEMES[style.theme]
     width = style.width or round(lay.width)
     height = style.height or round(lay.height)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="fcnn-picture" '
+        (f'<svg xmlns="http://www.w3.org/2000/svg" class="fcnn-picture" '
         f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
         f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
-        f'color="{theme["fg"]}" data-uid="{uid}">',
+        f'color="{theme["fg"]}" data-uid="{uid}">'),
         _defs(view, uid),
     ]
     if style.background:
-        out.append(f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>')
+        out.append(
+            f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>'
+        )
     out += _header(view, lay, sample)
     out += _edges(view, lay, sample)
     out += _neurons(view, lay, sample, uid)
@@ -71,7 +76,9 @@ def check_sample(sample, view: View) -> int:
     if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)):
         raise ValueError(f"sample must be an integer index, got {sample!r}")
     if not 0 <= sample < view.n_samples:
-        raise ValueError(f"sample {sample} is out of range; valid samples are 0..{view.n_samples - 1}")
+        raise ValueError(
+            f"sample {sample} is out of range; valid samples are 0..{view.n_samples - 1}"
+        )
     return int(sample)
 
 
@@ -125,21 +132,33 @@ def _header(view: View, lay: Layout, sample: int) -> list[str]:
     style = view.style
     y = 22
     if style.title:
-        out.append(f'<text data-role="title" x="{lay.width / 2:.2f}" y="{y}" text-anchor="middle" font-size="16" font-weight="bold" fill="currentColor">{escape(style.title)}</text>')
+        out.append(
+            f'<text data-role="title" x="{lay.width / 2:.2f}" y="{y}" text-anchor="middle" font-size="16" font-weight="bold" fill="currentColor">{escape(style.title)}</text>'
+        )
         y += 26
     units = "-".join(map(str, view.widths))
-    out.append(f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(view.activation)} · epoch {view.epoch}</text>')
-    out.append(f'<text data-role="sample" x="{lay.column_x["x0"] + 130:.2f}" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{_sample_caption(view, sample)}</text>')
+    out.append(
+        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(view.activation)} · epoch {view.epoch}</text>'
+    )
+    out.append(
+        f'<text data-role="sample" x="{lay.column_x["x0"] + 130:.2f}" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{_sample_caption(view, sample)}</text>'
+    )
     n_layers = len(view.widths) - 1
     for slot, x in lay.column_x.items():
-        out.append(f'<text data-role="column-title" x="{x:.2f}" y="{lay.top - 14:.2f}" text-anchor="middle" font-size="13" fill="currentColor">{slot_title(slot, n_layers)}</text>')
+        out.append(
+            f'<text data-role="column-title" x="{x:.2f}" y="{lay.top - 14:.2f}" text-anchor="middle" font-size="13" fill="currentColor">{slot_title(slot, n_layers)}</text>'
+        )
     for k in range(1, n_layers + 1):
         name = view.activation if k < n_layers else OUTPUT_NAMES[view.task]
         mid = (lay.column_x[f"z{k}"] + lay.column_x[f"a{k}"]) / 2
         below = lay.node_y[f"z{k}"][-1] + lay.radius + 16
-        out.append(f'<text data-role="activation" x="{mid:.2f}" y="{below:.2f}" text-anchor="middle" font-size="10" fill="currentColor" fill-opacity="0.7">{escape(name)}</text>')
+        out.append(
+            f'<text data-role="activation" x="{mid:.2f}" y="{below:.2f}" text-anchor="middle" font-size="10" fill="currentColor" fill-opacity="0.7">{escape(name)}</text>'
+        )
     if style.caption:
-        out.append(f'<text data-role="caption" x="16" y="{lay.height - 8:.2f}" font-size="11" font-style="italic" fill="currentColor">{escape(style.caption)}</text>')
+        out.append(
+            f'<text data-role="caption" x="16" y="{lay.height - 8:.2f}" font-size="11" font-style="italic" fill="currentColor">{escape(style.caption)}</text>'
+        )
     return out
 
 
@@ -184,7 +203,9 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
     # z -> a connectors first, so circles cover their ends.
     for k in range(1, n_layers + 1):
         for i, y in enumerate(lay.node_y[f"z{k}"]):
-            out.append(f'<line data-role="connector" x1="{lay.column_x[f"z{k}"]:.2f}" y1="{y:.2f}" x2="{lay.column_x[f"a{k}"]:.2f}" y2="{y:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>')
+            out.append(
+                f'<line data-role="connector" x1="{lay.column_x[f"z{k}"]:.2f}" y1="{y:.2f}" x2="{lay.column_x[f"a{k}"]:.2f}" y2="{y:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>'
+            )
     for slot in view.slots:
         kind, k = slot[0], int(slot[1:])
         values = view.slot_values(slot)[sample]
@@ -202,9 +223,13 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
                 )
             if kind == "x":
                 name = f"x{i + 1}".translate(SUBSCRIPT)
-                out.append(f'<text data-role="input-name" x="{cx - r - 6:.2f}" y="{cy + 4:.2f}" text-anchor="end" font-size="12" fill="currentColor">{name}</text>')
+                out.append(
+                    f'<text data-role="input-name" x="{cx - r - 6:.2f}" y="{cy + 4:.2f}" text-anchor="end" font-size="12" fill="currentColor">{name}</text>'
+                )
             if kind == "a" and k == n_layers:
-                out.append(f'<text data-target="{i}" x="{cx + r + 6:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(view, sample, i)}</text>')
+                out.append(
+                    f'<text data-target="{i}" x="{cx + r + 6:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(view, sample, i)}</text>'
+                )
         if kind == "z":
             out += _biases(view, lay, k, sample, uid)
     out.append("</g>")
@@ -238,8 +263,18 @@ def _fill_and_ink(view: View, slot: str, sample: int, v: float, uid: str) -> tup
 def group_label(name: str, n_layers: int) -> str:
     """A colour group's caption: 'all', 'a', 'z', 'w', 'b', or a slot such as 'z⁽¹⁾'."""
     if name in ("all", "a", "z", "w", "b"):
-        return {"all": "all values", "a": "activations a (and x)", "z": "pre-activations z", "w": "weights w", "b": "biases b"}[name]
-    return slot_title(name, n_layers) if name[0] in "xza" else name[0] + f"({name[1:]})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
+        return {
+            "all": "all values",
+            "a": "activations a (and x)",
+            "z": "pre-activations z",
+            "w": "weights w",
+            "b": "biases b",
+        }[name]
+    return (
+        slot_title(name, n_layers)
+        if name[0] in "xza"
+        else name[0] + f"({name[1:]})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
+    )
 
 
 def _bars(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
@@ -248,10 +283,18 @@ def _bars(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
     row = view.ranges[sample if view.ranges.shape[0] > 1 else 0]
     for g, ((x, y), name) in enumerate(zip(lay.bar_positions, view.group_names)):
         lo, hi = float(row[g, 0]), float(row[g, 1])
-        out.append(f'<text data-role="bar-title" x="{x:.2f}" y="{y - 4:.2f}" font-size="10" fill="currentColor">{escape(group_label(name, n_layers))}</text>')
-        out.append(f'<rect data-bar="{g}" x="{x:.2f}" y="{y:.2f}" width="{BAR_W}" height="{BAR_H}" fill="url(#{uid}-grad)" stroke="currentColor" stroke-width="0.5"/>')
-        out.append(f'<text data-range="{g}" data-end="lo" x="{x:.2f}" y="{y + BAR_H + 11:.2f}" font-size="10" fill="currentColor">{fmt.fixed(lo, 2)}</text>')
-        out.append(f'<text data-range="{g}" data-end="hi" x="{x + BAR_W:.2f}" y="{y + BAR_H + 11:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(hi, 2)}</text>')
+        out.append(
+            f'<text data-role="bar-title" x="{x:.2f}" y="{y - 4:.2f}" font-size="10" fill="currentColor">{escape(group_label(name, n_layers))}</text>'
+        )
+        out.append(
+            f'<rect data-bar="{g}" x="{x:.2f}" y="{y:.2f}" width="{BAR_W}" height="{BAR_H}" fill="url(#{uid}-grad)" stroke="currentColor" stroke-width="0.5"/>'
+        )
+        out.append(
+            f'<text data-range="{g}" data-end="lo" x="{x:.2f}" y="{y + BAR_H + 11:.2f}" font-size="10" fill="currentColor">{fmt.fixed(lo, 2)}</text>'
+        )
+        out.append(
+            f'<text data-range="{g}" data-end="hi" x="{x + BAR_W:.2f}" y="{y + BAR_H + 11:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(hi, 2)}</text>'
+        )
     out.append("</g>")
     return out
 
@@ -261,13 +304,19 @@ def _plane(view: View, lay: Layout, sample: int) -> list[str]:
     grid = view.grid
     lo, hi = view.plane_range
     pal = view.style.palette
-    out = [f'<g data-role="plane" data-x0="{fmt.exact(grid.xs[0])}" data-x1="{fmt.exact(grid.xs[-1])}" data-y0="{fmt.exact(grid.ys[0])}" data-y1="{fmt.exact(grid.ys[-1])}">']
-    out.append(f'<text x="{px:.2f}" y="{py - 14:.2f}" font-size="12" fill="currentColor">prediction over the input plane</text>')
+    out = [
+        f'<g data-role="plane" data-x0="{fmt.exact(grid.xs[0])}" data-x1="{fmt.exact(grid.xs[-1])}" data-y0="{fmt.exact(grid.ys[0])}" data-y1="{fmt.exact(grid.ys[-1])}">'
+    ]
+    out.append(
+        f'<text x="{px:.2f}" y="{py - 14:.2f}" font-size="12" fill="currentColor">prediction over the input plane</text>'
+    )
     out.append(
         f'<image data-role="estimate" x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" preserveAspectRatio="none" '
         f'href="data:image/png;base64,{_estimate_png(view)}"/>'
     )
-    out.append(f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>')
+    out.append(
+        f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>'
+    )
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out.append('<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">')
     shown = min(view.n_samples, MAX_PLANE_POINTS)
@@ -280,14 +329,26 @@ def _plane(view: View, lay: Layout, sample: int) -> list[str]:
         out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.2" fill="{fill}"/>')
     out.append("</g>")
     rx, ry = ring_position(view, lay, sample)
-    out.append(f'<circle data-role="ring" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#ffffff" stroke-width="4"/>')
-    out.append(f'<circle data-role="ring-inner" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#000000" stroke-width="2"/>')
+    out.append(
+        f'<circle data-role="ring" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#ffffff" stroke-width="4"/>'
+    )
+    out.append(
+        f'<circle data-role="ring-inner" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#000000" stroke-width="2"/>'
+    )
     for value, pos in ((x0, px), (x1, px + pw)):
-        out.append(f'<text x="{pos:.2f}" y="{py + ph + 13:.2f}" text-anchor="middle" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>')
+        out.append(
+            f'<text x="{pos:.2f}" y="{py + ph + 13:.2f}" text-anchor="middle" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>'
+        )
     for value, pos in ((y0, py + ph), (y1, py)):
-        out.append(f'<text x="{px - 4:.2f}" y="{pos + 3:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>')
-    out.append(f'<text x="{px + pw / 2:.2f}" y="{py + ph + 14:.2f}" text-anchor="middle" font-size="11" fill="currentColor">x₁</text>')
-    out.append(f'<text x="{px - 6:.2f}" y="{py + ph / 2:.2f}" text-anchor="end" font-size="11" fill="currentColor">x₂</text>')
+        out.append(
+            f'<text x="{px - 4:.2f}" y="{pos + 3:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>'
+        )
+    out.append(
+        f'<text x="{px + pw / 2:.2f}" y="{py + ph + 14:.2f}" text-anchor="middle" font-size="11" fill="currentColor">x₁</text>'
+    )
+    out.append(
+        f'<text x="{px - 6:.2f}" y="{py + ph / 2:.2f}" text-anchor="end" font-size="11" fill="currentColor">x₂</text>'
+    )
     out.append("</g>")
     return out
 
@@ -303,8 +364,12 @@ def _estimate_png(view: View) -> str:
     else:
         scalar = values[..., 0].astype(np.float64)
     t = (scalar - lo) / (hi - lo) if hi > lo else np.full_like(scalar, 0.5)
-    idx = np.clip(np.floor(t * (colors.LUT_SIZE - 1) + 0.5), 0, colors.LUT_SIZE - 1).astype(int)
-    table = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in view.style.palette.colors], np.uint8)
+    idx = np.clip(
+        np.floor(np.nan_to_num(t) * (colors.LUT_SIZE - 1) + 0.5), 0, colors.LUT_SIZE - 1
+    ).astype(int)
+    table = np.array(
+        [[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in view.style.palette.colors], np.uint8
+    )
     rgb = table[idx]
     rgb[~np.isfinite(scalar)] = (208, 0, 111)
     # Row 0 of the grid is the lowest y: flip so the image's top row is the top of the plane.
@@ -320,14 +385,20 @@ def _chart(view: View, lay: Layout) -> list[str]:
     out = ['<g data-role="loss-chart">']
     loss = np.asarray(view.loss, np.float64)
     title = "training loss (log scale)"
-    out.append(f'<text x="{x:.2f}" y="{y - 6:.2f}" font-size="12" fill="currentColor">{title}</text>')
-    out.append(f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-width="1"/>')
+    out.append(
+        f'<text x="{x:.2f}" y="{y - 6:.2f}" font-size="12" fill="currentColor">{title}</text>'
+    )
+    out.append(
+        f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-width="1"/>'
+    )
     series = [("train", loss, "")]
     if view.test_loss is not None and len(view.test_loss):
         series.append(("test", np.asarray(view.test_loss, np.float64), ' stroke-dasharray="4 3"'))
     finite = np.concatenate([s[np.isfinite(s) & (s > 0)] for _, s, _ in series])
     if loss.size == 0 or finite.size == 0:
-        out.append(f'<text x="{x + w / 2:.2f}" y="{y + h / 2:.2f}" text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.7">not trained yet</text>')
+        out.append(
+            f'<text x="{x + w / 2:.2f}" y="{y + h / 2:.2f}" text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.7">not trained yet</text>'
+        )
         out.append("</g>")
         return out
     top, bottom = np.log10(finite.max()), np.log10(finite.min())
@@ -340,11 +411,19 @@ def _chart(view: View, lay: Layout) -> list[str]:
                 cx = x + (e / max(1, n - 1)) * w
                 cy = y + (top - np.log10(v)) / span * (h - 8) + 4
                 pts.append(f"{cx:.1f},{cy:.1f}")
-        out.append(f'<polyline data-series="{name}" points="{" ".join(pts)}" fill="none" stroke="currentColor" stroke-width="1.5"{dash}/>')
-    out.append(f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**top, 4)}</text>')
-    out.append(f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**bottom, 4)}</text>')
+        out.append(
+            f'<polyline data-series="{name}" points="{" ".join(pts)}" fill="none" stroke="currentColor" stroke-width="1.5"{dash}/>'
+        )
+    out.append(
+        f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**top, 4)}</text>'
+    )
+    out.append(
+        f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**bottom, 4)}</text>'
+    )
     last = f"epoch {n}: {fmt.fixed(loss[-1], 4)}" + (" (dashed: test)" if len(series) > 1 else "")
-    out.append(f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="10" fill="currentColor">{last}</text>')
+    out.append(
+        f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="10" fill="currentColor">{last}</text>'
+    )
     out.append("</g>")
     return out
 

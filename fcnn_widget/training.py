@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -87,10 +88,18 @@ class Settings:
 
 
 def check_settings(epochs, lr, batch_size, optimizer, snapshot_every) -> Settings:
-    for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1), ("snapshot_every", snapshot_every, 1)):
+    for name, value, low in (
+        ("epochs", epochs, 0),
+        ("batch_size", batch_size, 1),
+        ("snapshot_every", snapshot_every, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr > 0):
+    if (
+        isinstance(lr, bool)
+        or not isinstance(lr, numbers.Real)
+        or not (math.isfinite(lr) and lr > 0)
+    ):
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     if isinstance(optimizer, str):
         if optimizer not in OPTIMIZERS:
@@ -117,7 +126,7 @@ def init_optimizer(settings: Settings, params):
     return tx, state
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _named_optimizer(name: str) -> optax.GradientTransformation:
     return optax.inject_hyperparams(OPTIMIZERS[name])(learning_rate=1.0)
 
@@ -160,11 +169,15 @@ def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
         params = state[0]
         metrics = {"loss": jnp.sum(losses) / n}
         if has_test:
-            metrics["test_loss"] = jnp.mean(network.loss_per_sample(params, Xt, yt, activation, task))
+            metrics["test_loss"] = jnp.mean(
+                network.loss_per_sample(params, Xt, yt, activation, task)
+            )
         if is_class:
             metrics["accuracy"] = jnp.mean(network.correct(params, X, y, activation, task))
             if has_test:
-                metrics["test_accuracy"] = jnp.mean(network.correct(params, Xt, yt, activation, task))
+                metrics["test_accuracy"] = jnp.mean(
+                    network.correct(params, Xt, yt, activation, task)
+                )
         return state, metrics
 
     @jax.jit
@@ -180,7 +193,9 @@ def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
             state, metrics = jax.lax.cond(i < n_active, active, idle, state)
             return state, (metrics, state[0])
 
-        state, (metrics, params_per_epoch) = jax.lax.scan(one, (params, opt_state), jnp.arange(chunk))
+        state, (metrics, params_per_epoch) = jax.lax.scan(
+            one, (params, opt_state), jnp.arange(chunk)
+        )
         return state, metrics, params_per_epoch
 
     return run

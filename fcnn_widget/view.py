@@ -164,7 +164,7 @@ def build_view(model: FCNN, samples=None, style: Style | None = None, params=Non
     )
     restyle(view, style)
     if model.widths[0] == 2:
-        view.grid = analysis.grid_estimate(model, n=81)
+        view.grid = analysis.grid_estimate(model, n=81, params=params)
         view.plane_range = _plane_range(view)
     return view
 

@@ -25,7 +25,16 @@ from . import colors, export, picture, view
 from .model import FCNN
 
 _STATIC = pathlib.Path(__file__).parent / "static"
-_STYLE_TRAITS = ("palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "title", "caption")
+_STYLE_TRAITS = (
+    "palette",
+    "norm",
+    "norm_scope",
+    "symmetric",
+    "robust",
+    "show_values",
+    "title",
+    "caption",
+)
 
 
 class FCNNWidget(anywidget.AnyWidget):
@@ -81,7 +90,9 @@ class FCNNWidget(anywidget.AnyWidget):
         self._samples = samples
         self._colormaps: dict[str, Colormap] = {}
         name = self._remember_palette(palette)
-        style = self._make_style(name, norm, norm_scope, symmetric, robust, show_values, title, caption)
+        style = self._make_style(
+            name, norm, norm_scope, symmetric, robust, show_values, title, caption
+        )
         self.view = view.build_view(model, samples, style)
         if self.view.n_samples < self.view.n_total:
             warnings.warn(
@@ -132,7 +143,9 @@ class FCNNWidget(anywidget.AnyWidget):
         if hasattr(self, "view"):
             n = self.view.n_samples
             if not 0 <= value < n:
-                raise traitlets.TraitError(f"sample {value} is out of range; valid samples are 0..{n - 1}")
+                raise traitlets.TraitError(
+                    f"sample {value} is out of range; valid samples are 0..{n - 1}"
+                )
         return value
 
     @traitlets.validate("palette")
@@ -164,7 +177,9 @@ class FCNNWidget(anywidget.AnyWidget):
         colors.resolve_palette(palette)
         return palette
 
-    def _make_style(self, palette, norm, norm_scope, symmetric, robust, show_values, title, caption):
+    def _make_style(
+        self, palette, norm, norm_scope, symmetric, robust, show_values, title, caption
+    ):
         return view.make_style(
             self._colormaps.get(palette, palette),
             norm,
@@ -179,13 +194,23 @@ class FCNNWidget(anywidget.AnyWidget):
     def _on_style(self, change):
         if change["name"] == "palette" and change["old"] != change["new"]:
             # A new palette brings its own default for centring (diverging or not).
-            old_default = colors.resolve_palette(self._colormaps.get(change["old"], change["old"])).diverging
+            old_default = colors.resolve_palette(
+                self._colormaps.get(change["old"], change["old"])
+            ).diverging
             if self.symmetric == old_default:
                 with self.hold_trait_notifications():
-                    self.symmetric = colors.resolve_palette(self._colormaps.get(change["new"], change["new"])).diverging
+                    self.symmetric = colors.resolve_palette(
+                        self._colormaps.get(change["new"], change["new"])
+                    ).diverging
         style = self._make_style(
-            self.palette, self.norm, self.norm_scope, self.symmetric, self.robust,
-            self.show_values, self.title, self.caption,
+            self.palette,
+            self.norm,
+            self.norm_scope,
+            self.symmetric,
+            self.robust,
+            self.show_values,
+            self.title,
+            self.caption,
         )
         view.restyle(self.view, style)
         with self.hold_sync():
@@ -205,7 +230,10 @@ class FCNNWidget(anywidget.AnyWidget):
     def _push_style(self):
         v = self.view
         lay = picture.network_layout(
-            v.widths, n_groups=len(v.group_names), has_plane=v.grid is not None, title=bool(v.style.title)
+            v.widths,
+            n_groups=len(v.group_names),
+            has_plane=v.grid is not None,
+            title=bool(v.style.title),
         )
         self._ranges = np.ascontiguousarray(v.ranges, np.float32).tobytes()
         self._meta = {
@@ -224,9 +252,16 @@ class FCNNWidget(anywidget.AnyWidget):
             "colors": list(v.style.palette.colors),
             "ink": list(v.style.palette.ink),
             "symmetric": v.style.symmetric,
-            "plane": None if v.grid is None else {
+            "plane": None
+            if v.grid is None
+            else {
                 "rect": list(lay.plane),
-                "domain": [float(v.grid.xs[0]), float(v.grid.xs[-1]), float(v.grid.ys[0]), float(v.grid.ys[-1])],
+                "domain": [
+                    float(v.grid.xs[0]),
+                    float(v.grid.xs[-1]),
+                    float(v.grid.ys[0]),
+                    float(v.grid.ys[-1]),
+                ],
             },
         }
         self._svg = picture.to_svg(v, self.sample, uid=self._uid)
