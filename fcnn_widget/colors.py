@@ -134,7 +134,7 @@ def value_ranges(
     n = next(iter(node_values.values())).shape[0]
     rows = n if scope == "sample" else 1
     ranges = np.zeros((rows, len(names), 2), np.float32)
-    for g, name in enumerate(names):
+    for g in range(len(names)):
         nodes = [node_values[s] for s in node_values if slot_group[s] == g]
         params = [param_values[s].ravel() for s in param_values if slot_group[s] == g]
         per_sample = np.concatenate(nodes, axis=1) if nodes else np.zeros((n, 0), np.float32)

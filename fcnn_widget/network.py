@@ -48,9 +48,10 @@ def check_activation(name: str) -> str:
 def init_params(key, widths: Sequence[int]) -> list[tuple[jax.Array, jax.Array]]:
     """Glorot-uniform weights and zero biases (the Keras defaults of the original trainer)."""
     params = []
-    for key, (n_in, n_out) in zip(jax.random.split(key, len(widths) - 1), itertools.pairwise(widths)):
+    keys = jax.random.split(key, len(widths) - 1)
+    for layer_key, (n_in, n_out) in zip(keys, itertools.pairwise(widths)):
         limit = (6.0 / (n_in + n_out)) ** 0.5
-        W = jax.random.uniform(key, (n_in, n_out), jnp.float32, -limit, limit)
+        W = jax.random.uniform(layer_key, (n_in, n_out), jnp.float32, -limit, limit)
         params.append((W, jnp.zeros((n_out,), jnp.float32)))
     return params
 

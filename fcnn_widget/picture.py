@@ -202,7 +202,7 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
     n_layers = len(view.widths) - 1
     # z -> a connectors first, so circles cover their ends.
     for k in range(1, n_layers + 1):
-        for i, y in enumerate(lay.node_y[f"z{k}"]):
+        for y in lay.node_y[f"z{k}"]:
             out.append(
                 f'<line data-role="connector" x1="{lay.column_x[f"z{k}"]:.2f}" y1="{y:.2f}" x2="{lay.column_x[f"a{k}"]:.2f}" y2="{y:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>'
             )

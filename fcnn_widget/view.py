@@ -6,7 +6,7 @@ a :class:`View`; nothing downstream computes a network value again.
 >>> from fcnn_widget import FCNN
 >>> view = build_view(FCNN([4], dataset="prod"))
 >>> view.values.shape, view.slots
-((2500, 11), ['x0', 'z1', 'a1', 'z2', 'a2'])
+((2500, 12), ['x0', 'z1', 'a1', 'z2', 'a2'])
 """
 
 from __future__ import annotations
