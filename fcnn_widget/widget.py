@@ -7,7 +7,7 @@ kernel round trip.
 
 >>> from fcnn_widget import FCNN, FCNNWidget
 >>> w = FCNNWidget(FCNN([4], dataset="prod"), sample=10, palette="RdBu")
->>> w.symmetric, w.norm, len(w._values) == 4 * 2500 * 11
+>>> w.symmetric, w.norm, len(w._values) == 4 * 2500 * 12
 (True, 'component', True)
 """
 

@@ -110,7 +110,7 @@ def wait_until(
     """Poll ``predicate()`` until it returns something truthy; return that value.
 
     Exceptions raised by the predicate count as "not yet" (the last one is
-    chained onto the ``TimeoutError``).
+    chained onto the ``TimeoutError``), except ``HarnessError``, which is fatal.
     """
     deadline = time.monotonic() + timeout
     last_exc: BaseException | None = None
@@ -119,6 +119,8 @@ def wait_until(
             value = predicate()
             if value:
                 return value
+        except HarnessError:
+            raise  # fatal: no point in waiting longer
         except Exception as exc:  # noqa: BLE001 - polled, reported on timeout
             last_exc = exc
         if time.monotonic() >= deadline:
@@ -262,7 +264,11 @@ class JupyterServer:
                 "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
             },
             "JupyterNotebookApp": {"expose_app_in_browser": True},
-            "ServerApp": {"terminals_enabled": False},
+            "ServerApp": {
+                "terminals_enabled": False,
+                # No node-based "is the lab build up to date" check from the page.
+                "tornado_settings": {"page_config_data": {"buildCheck": False, "buildAvailable": False}},
+            },
         }
         for name in ("jupyter_server_config.json", "jupyter_lab_config.json", "jupyter_notebook_config.json"):
             (self.config_dir / name).write_text(json.dumps(cfg, indent=1))
@@ -303,6 +309,7 @@ class JupyterServer:
             f"--ServerApp.root_dir={self.root_dir}",
             "--ServerApp.open_browser=False",
             "--KernelSpecManager.ensure_native_kernel=True",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
             "--LabApp.expose_app_in_browser=True",
             "--JupyterNotebookApp.expose_app_in_browser=True",
             *self.extra_args,
@@ -600,13 +607,14 @@ class NotebookPage:
         self.console_messages: list[dict] = []
         self.console_errors: list[str] = []
         self.page_errors: list[str] = []
+        self.page_error_stacks: list[str] = []
         self.last_stderr = ""
         self._kc: _KernelClient | None = None
         self._kernel_id: str | None = None
         self._run_counter = itertools.count()
         self.closed = False
         page.on("console", self._on_console)
-        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.on("pageerror", self._on_pageerror)
 
     def _on_console(self, msg) -> None:
         loc = msg.location or {}
@@ -614,6 +622,10 @@ class NotebookPage:
         self.console_messages.append(entry)
         if msg.type == "error":
             self.console_errors.append(f"{msg.text} ({entry['url']})" if entry["url"] else msg.text)
+
+    def _on_pageerror(self, exc) -> None:
+        self.page_errors.append(str(exc))
+        self.page_error_stacks.append(getattr(exc, "stack", None) or str(exc))
 
     # -- errors --------------------------------------------------------------
     def errors(self, ignore: Iterable[str | re.Pattern] = ()) -> list[str]:
