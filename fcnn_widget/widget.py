@@ -21,7 +21,7 @@ import numpy as np
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import colors, export, picture, view
+from . import adapters, colors, export, picture, view
 from .model import FCNN
 
 _STATIC = pathlib.Path(__file__).parent / "static"
@@ -83,9 +83,9 @@ class FCNNWidget(anywidget.AnyWidget):
         show_values: bool = True,
         title: str = "",
         caption: str = "",
+        activation: str | None = None,
     ) -> None:
-        if not isinstance(model, FCNN):
-            raise TypeError(f"FCNNWidget shows an FCNN model, got {type(model).__name__}")
+        model = adapters.as_fcnn(model, activation=activation, samples=samples)
         self.model = model
         self._samples = samples
         self._colormaps: dict[str, Colormap] = {}
