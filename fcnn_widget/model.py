@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -66,7 +67,8 @@ class FCNN:
         self.history._snapshot(0, self._params)
         self.last_settings: training.Settings | None = None
         self._stop_requested = False
-        self._listeners: list[Callable[[FCNN], None]] = []
+        self._listeners: list = []  # weak references: a closed widget must not stay alive
+        self.progress: training.Progress | None = None  # of the running or last fit
 
     # -- reading the network ------------------------------------------------------------
     @property
@@ -146,6 +148,7 @@ class FCNN:
         Xt = data.X_test if data.X_test is not None else data.X[:1]
         yt = _train_targets(data.y_test, self.task) if data.y_test is not None else y[:1]
         done = 0
+        self.progress = training.Progress(self.history.epochs, settings.epochs)
         try:
             while done < settings.epochs:
                 n_active = min(chunk, settings.epochs - done)
@@ -156,12 +159,16 @@ class FCNN:
                 metrics = {k: np.asarray(v)[:n_active] for k, v in metrics.items()}
                 self._record_chunk(first, n_active, metrics, per_epoch, params, settings)
                 done += n_active
+                self.progress.done = done
                 if callback is not None:
                     callback(self.history)
                 self._notify()
                 if self._stop_requested:
                     self.history.stopped = "stopped"
                     break
+        except TrainingDiverged as error:
+            self.progress.error = str(error)
+            raise
         except KeyboardInterrupt:
             self.history.stopped = "interrupted"
             warnings.warn(
@@ -171,6 +178,7 @@ class FCNN:
             )
         finally:
             self._snapshot_current()
+            self.progress.running = False
             self._notify()
         return self.history
 
@@ -179,12 +187,13 @@ class FCNN:
         self._stop_requested = True
 
     def add_listener(self, listener: Callable[[FCNN], None]) -> None:
-        """Call ``listener(model)`` whenever the parameters or history change (live views)."""
-        self._listeners.append(listener)
+        """Call ``listener(model)`` after every chunk of a fit and whenever the parameters
+        change (live views). Bound methods are held weakly."""
+        ref = weakref.WeakMethod(listener) if hasattr(listener, "__self__") else (lambda: listener)
+        self._listeners.append(ref)
 
     def remove_listener(self, listener: Callable[[FCNN], None]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        self._listeners = [ref for ref in self._listeners if ref() not in (None, listener)]
 
     def set_params(self, params) -> None:
         """Replace the parameters (same shapes), e.g. to show an earlier snapshot."""
@@ -193,6 +202,7 @@ class FCNN:
         if [(W.shape, b.shape) for W, b in params] != shapes:
             raise ValueError(f"params must have the shapes {shapes}")
         self._params = params
+        self.history._snapshot(self.history.epochs, params)  # what the model now is
         self._notify()
 
     # -- internals ------------------------------------------------------------------------------
@@ -242,8 +252,10 @@ class FCNN:
             self.history._snapshot(self.history.epochs, self._params)
 
     def _notify(self):
-        for listener in list(self._listeners):
-            listener(self)
+        for ref in list(self._listeners):
+            listener = ref()
+            if listener is not None:
+                listener(self)
 
     def _check_inputs(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)

@@ -37,8 +37,9 @@ MAX_PLANE_POINTS = 5000
 NONFINITE_STROKE = "#d0006f"  # edges whose weight is NaN or ±Inf
 
 
-def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn") -> str:
-    """The whole picture for ``sample`` as one SVG document (a string)."""
+def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn", points: bool = True) -> str:
+    """The whole picture for ``sample`` as one SVG document (a string). ``points=False``
+    leaves the plane's data points out (the widget sends them once, apart)."""
     sample = check_sample(sample, view)
     style = view.style
     lay = network_layout(
@@ -66,7 +67,7 @@ def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn") -> str:
     out += _neurons(view, lay, sample, uid)
     out += _bars(view, lay, sample, uid)
     if view.grid is not None:
-        out += _plane(view, lay, sample)
+        out += _plane(view, lay, sample, points)
     out += _chart(view, lay)
     out.append("</svg>")
     return "\n".join(out)
@@ -137,12 +138,9 @@ def _header(view: View, lay: Layout, sample: int) -> list[str]:
         )
         y += 26
     units = "-".join(map(str, view.widths))
-    out.append(
-        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(view.activation)} · epoch {view.epoch}</text>'
-    )
-    out.append(
-        f'<text data-role="sample" x="{lay.column_x["x0"] + 130:.2f}" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{_sample_caption(view, sample)}</text>'
-    )
+    out.append(f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(view.activation)}</text>')
+    out.append(f'<text data-role="sample" x="150" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(view, sample)}</text>')
+    out.append(f'<text data-role="epoch" x="330" y="{y}" font-size="12" fill="currentColor">{epoch_caption(view.epoch, len(view.loss))}</text>')
     n_layers = len(view.widths) - 1
     for slot, x in lay.column_x.items():
         out.append(
@@ -162,8 +160,19 @@ def _header(view: View, lay: Layout, sample: int) -> list[str]:
     return out
 
 
-def _sample_caption(view: View, sample: int) -> str:
+def sample_caption(view: View, sample: int) -> str:
     return f"sample {sample} of {view.n_samples}"
+
+
+def epoch_caption(epoch: int, trained: int) -> str:
+    """The epoch shown, out of the epochs trained (the page repeats this text)."""
+    return f"epoch {epoch} of {trained}"
+
+
+def epoch_marker_x(epoch: int, trained: int, chart: tuple[float, float, float, float]) -> float:
+    """Where the loss chart marks the shown epoch: loss[e - 1] belongs to epoch e."""
+    x, _, w, _ = chart
+    return x + max(0, epoch - 1) / max(1, trained - 1) * w
 
 
 def _edges(view: View, lay: Layout, sample: int) -> list[str]:
@@ -299,11 +308,9 @@ def _bars(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
     return out
 
 
-def _plane(view: View, lay: Layout, sample: int) -> list[str]:
+def _plane(view: View, lay: Layout, sample: int, points: bool) -> list[str]:
     px, py, pw, ph = lay.plane
     grid = view.grid
-    lo, hi = view.plane_range
-    pal = view.style.palette
     out = [
         f'<g data-role="plane" data-x0="{fmt.exact(grid.xs[0])}" data-x1="{fmt.exact(grid.xs[-1])}" data-y0="{fmt.exact(grid.ys[0])}" data-y1="{fmt.exact(grid.ys[-1])}">'
     ]
@@ -318,16 +325,7 @@ def _plane(view: View, lay: Layout, sample: int) -> list[str]:
         f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>'
     )
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
-    out.append('<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">')
-    shown = min(view.n_samples, MAX_PLANE_POINTS)
-    for i in range(shown):
-        x, y = float(view.X[i, 0]), float(view.X[i, 1])
-        t = float(view.targets[i, 0]) if view.targets is not None else np.nan
-        fill = colors.color_of(t, lo, hi, pal) if np.isfinite(t) else "#999999"
-        cx = px + (x - x0) / (x1 - x0) * pw
-        cy = py + (1 - (y - y0) / (y1 - y0)) * ph
-        out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.2" fill="{fill}"/>')
-    out.append("</g>")
+    out.append(f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(view) if points else ""}</g>')
     rx, ry = ring_position(view, lay, sample)
     out.append(
         f'<circle data-role="ring" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#ffffff" stroke-width="4"/>'
@@ -351,6 +349,27 @@ def _plane(view: View, lay: Layout, sample: int) -> list[str]:
     )
     out.append("</g>")
     return out
+
+
+def points_markup(view: View) -> str:
+    """The data points of the plane coloured by their targets (inside its points group)."""
+    px, py, pw, ph = network_layout(
+        view.widths, n_groups=len(view.group_names), has_plane=True, title=bool(view.style.title)
+    ).plane
+    grid = view.grid
+    if grid is None:
+        return ""
+    lo, hi = view.plane_range
+    x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
+    out = []
+    for i in range(min(view.n_samples, MAX_PLANE_POINTS)):
+        x, y = float(view.X[i, 0]), float(view.X[i, 1])
+        t = float(view.targets[i, 0]) if view.targets is not None else np.nan
+        fill = colors.color_of(t, lo, hi, view.style.palette, "#999999")
+        cx = px + (x - x0) / (x1 - x0) * pw
+        cy = py + (1 - (y - y0) / (y1 - y0)) * ph
+        out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.2" fill="{fill}"/>')
+    return "".join(out)
 
 
 def _estimate_png(view: View) -> str:
@@ -420,6 +439,8 @@ def _chart(view: View, lay: Layout) -> list[str]:
     out.append(
         f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**bottom, 4)}</text>'
     )
+    mx = epoch_marker_x(view.epoch, n, lay.chart)
+    out.append(f'<line data-role="epoch-marker" x1="{fmt.fixed(mx, 2)}" y1="{y:.2f}" x2="{fmt.fixed(mx, 2)}" y2="{y + h:.2f}" stroke="#d0006f" stroke-width="1.5"/>')
     last = f"epoch {n}: {fmt.fixed(loss[-1], 4)}" + (" (dashed: test)" if len(series) > 1 else "")
     out.append(
         f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="10" fill="currentColor">{last}</text>'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,8 +69,31 @@ class History:
                 setattr(self, name, new)
 
     def _snapshot(self, epoch: int, params) -> None:
-        self.snapshots.append([(np.asarray(W), np.asarray(b)) for W, b in params])
+        """Record ``params`` as those after ``epoch`` (replacing a record of the same epoch)."""
+        params = [(np.asarray(W), np.asarray(b)) for W, b in params]
+        if len(self.snapshot_epochs) and self.snapshot_epochs[-1] == epoch:
+            self.snapshots[-1] = params
+            return
+        self.snapshots.append(params)
         self.snapshot_epochs = np.append(self.snapshot_epochs, epoch)
+
+
+@dataclass
+class Progress:
+    """How far the running (or last) ``fit`` got: for progress bars and time-left estimates."""
+
+    first_epoch: int  # epochs trained before this fit
+    total: int  # epochs this fit was asked for
+    done: int = 0
+    running: bool = True
+    error: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+    def seconds_left(self) -> float | None:
+        if self.done == 0 or not self.running:
+            return None
+        elapsed = time.perf_counter() - self.started
+        return elapsed / self.done * (self.total - self.done)
 
 
 @dataclass(frozen=True)

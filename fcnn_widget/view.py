@@ -125,48 +125,72 @@ def as_samples(model: FCNN, samples) -> tuple[np.ndarray, np.ndarray | None]:
     return X, None
 
 
-def build_view(model: FCNN, samples=None, style: Style | None = None, params=None) -> View:
-    """Trace every sample through the model (JAX) and gather what a picture needs."""
-    style = style or make_style()
-    X, y = as_samples(model, samples)
-    X = model._check_inputs(X)
-    if len(X) == 0:
-        raise ValueError("samples is empty: give at least one input row")
-    n_total = len(X)
-    cols = sum(model.widths) + sum(model.widths[1:])
-    keep = max(1, min(n_total, PAYLOAD_BUDGET_BYTES // (4 * cols)))
-    X = X[:keep]
-    y = None if y is None else y[:keep]
-    params = model.params if params is None else params
+def trace_values(model: FCNN, X: np.ndarray, params=None) -> tuple[np.ndarray, list[str], dict[str, int]]:
+    """Every sample's x, z and a of every layer side by side (n, cols) float32, computed by
+    JAX in one batch; with the slot names and each slot's first column."""
     trace = model.trace(X, params=params)
     slots, blocks = ["x0"], [trace.a[0]]
     for k in range(1, len(model.widths)):
         slots += [f"z{k}", f"a{k}"]
         blocks += [trace.z[k], trace.a[k]]
     offsets = dict(zip(slots, np.cumsum([0] + [b.shape[1] for b in blocks[:-1]]).tolist()))
-    targets = None if y is None else np.asarray(y, np.float32).reshape(len(y), -1)
+    return np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32), slots, offsets
+
+
+def shown_samples(model: FCNN, samples=None) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """The validated inputs and targets (n, m) to show, cut to the payload budget, and how
+    many the caller passed."""
+    X, y = as_samples(model, samples)
+    X = model._check_inputs(X)
+    if len(X) == 0:
+        raise ValueError("samples is empty: give at least one input row")
+    cols = sum(model.widths) + sum(model.widths[1:])
+    keep = max(1, min(len(X), PAYLOAD_BUDGET_BYTES // (4 * cols)))
+    targets = None if y is None else np.asarray(y, np.float32).reshape(len(y), -1)[:keep]
+    return X[:keep], targets, len(X)
+
+
+def build_view(
+    model: FCNN,
+    samples=None,
+    style: Style | None = None,
+    params=None,
+    *,
+    epoch: int | None = None,
+    values: np.ndarray | None = None,
+) -> View:
+    """Trace every sample through the model (JAX) and gather what a picture needs.
+
+    ``params`` (default: the current ones) and ``epoch`` (default: the last trained) pick
+    the moment shown; ``values`` passes a trace already computed for those params.
+    """
+    style = style or make_style()
+    X, targets, n_total = shown_samples(model, samples)
+    params = model.params if params is None else params
+    if values is None:
+        values, slots, offsets = trace_values(model, X, params)
+    else:
+        _, slots, offsets = trace_values(model, X[:1], params)
     view = View(
         widths=list(model.widths),
         activation=model.activation,
         task=model.task,
-        n_classes=model.dataset.n_classes,
+        n_classes=getattr(model.dataset, "n_classes", 0),
         params=[(np.asarray(W, np.float32), np.asarray(b, np.float32)) for W, b in params],
         X=X,
         targets=targets,
-        values=np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32),
+        values=values,
         slots=slots,
         offsets=offsets,
         n_total=n_total,
         style=style,
         loss=np.asarray(model.history.loss, np.float32),
         test_loss=model.history.test_loss,
-        epoch=model.history.epochs,
+        epoch=model.history.epochs if epoch is None else int(epoch),
     )
-    restyle(view, style)
     if model.widths[0] == 2:
         view.grid = analysis.grid_estimate(model, n=81, params=params)
-        view.plane_range = _plane_range(view)
-    return view
+    return restyle(view, style)
 
 
 def restyle(view: View, style: Style) -> View:
@@ -187,15 +211,16 @@ def restyle(view: View, style: Style) -> View:
 
 
 def _plane_range(view: View) -> tuple[float, float]:
-    """The colour range of the input plane: targets and estimate share it."""
+    """The colour range of the input plane, shared by targets and estimate: the targets'
+    range (steady while training), or the estimate's when no targets are known."""
     if view.task == "binary":
         return 0.0, 1.0
     if view.task == "multiclass":
         return 0.0, float(max(1, view.n_classes - 1))
-    parts = [view.grid.values[..., 0].ravel()]
     if view.targets is not None:
-        parts.append(view.targets[:, 0])
-    vals = np.concatenate(parts)
+        vals = view.targets[:, 0]
+    else:
+        vals = view.grid.values[..., 0].ravel()
     vals = vals[np.isfinite(vals)]
     lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
     if view.style.symmetric:
