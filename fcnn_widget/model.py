@@ -16,7 +16,7 @@ import functools
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jax
 import jax.numpy as jnp
@@ -45,7 +45,7 @@ class FCNN:
     and the output activation (identity, sigmoid, softmax) come from the dataset's task.
 
     ``dataset`` is a name of :data:`fcnn_widget.datasets.NAMES`, a :class:`Dataset` or an
-    ``(X, y)`` pair.
+    ``(X, y)`` pair. :meth:`from_params` makes one from given weights, with or without data.
     """
 
     def __init__(
@@ -70,10 +70,60 @@ class FCNN:
         self._listeners: list = []  # weak references: a closed widget must not stay alive
         self.progress: training.Progress | None = None  # of the running or last fit
 
+    @classmethod
+    def from_params(
+        cls,
+        params,
+        activation: str = "relu",
+        *,
+        dataset: str | Dataset | tuple | None = None,
+        task: str | None = None,
+        seed: int = 0,
+    ) -> FCNN:
+        """An FCNN with the given weights ``[(W, b), ...]`` (``W`` shaped (in, out), NumPy or
+        JAX), the widths read from their shapes.
+
+        ``dataset`` may be None: the model then carries no data (``task`` defaults to
+        ``"regression"``), shows the samples it is given and cannot :meth:`fit`.
+
+        >>> import numpy as np
+        >>> m = FCNN.from_params([(np.ones((2, 3)), np.zeros(3)), (np.ones((3, 1)), np.zeros(1))])
+        >>> m.widths, m.task, m.dataset is None
+        ([2, 3, 1], 'regression', True)
+        >>> m.predict([[1.0, 2.0]]).tolist()
+        [[9.0]]
+        """
+        layers = _check_params(params)
+        widths = [int(layers[0][0].shape[0])] + [int(W.shape[1]) for W, _ in layers]
+        data = None if dataset is None else as_dataset(dataset)
+        if task is None:
+            task = "regression" if data is None else data.task
+        data = _check_task(task, widths, data)
+        placeholder = Dataset(
+            np.zeros((1, widths[0]), np.float32),
+            np.zeros((1, widths[-1]), np.float32),
+            "regression",
+        )
+        model = cls(
+            widths[1:-1], activation, dataset=placeholder if data is None else data, seed=seed
+        )
+        model.dataset, model._task = data, task
+        model._params = layers
+        model.history = History()
+        model.history._snapshot(0, layers)
+        return model
+
     # -- reading the network ------------------------------------------------------------
     @property
     def task(self) -> str:
-        return self.dataset.task
+        return self._task if self.dataset is None else self.dataset.task
+
+    @property
+    def n_classes(self) -> int:
+        """Classes of a multiclass (its output width) or binary (2) task, 0 for regression."""
+        if self.dataset is not None:
+            return self.dataset.n_classes
+        return {"regression": 0, "binary": 2}.get(self.task, self.widths[-1])
 
     @property
     def params(self) -> Params:
@@ -107,7 +157,8 @@ class FCNN:
         )
 
     def __repr__(self) -> str:
-        return f"FCNN({self.describe()}, dataset={self.dataset.name!r})"
+        name = None if self.dataset is None else self.dataset.name
+        return f"FCNN({self.describe()}, dataset={name!r})"
 
     # -- training ---------------------------------------------------------------------------
     def fit(
@@ -128,6 +179,11 @@ class FCNN:
         chunk with the history and parameters so far; a NaN/Inf loss raises
         :class:`TrainingDiverged` and keeps the last finite parameters.
         """
+        if self.dataset is None:
+            raise ValueError(
+                "this model carries no data; pass dataset= (a name, a Dataset or an (X, y) "
+                "pair) to FCNN.from_params to train it"
+            )
         settings = training.check_settings(epochs, lr, batch_size, optimizer, snapshot_every)
         self.last_settings = settings
         self.history.stopped = None
@@ -291,6 +347,67 @@ def _check_dims(dims) -> list[int]:
         if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
             raise ValueError(f"hidden widths must be integers >= 1, got {dims!r}")
     return [int(d) for d in dims]
+
+
+def _check_params(params) -> list[tuple[jax.Array, jax.Array]]:
+    """``[(W, b), ...]`` as float32 JAX arrays, each ``W`` (in, out) chaining to the next."""
+    try:
+        layers = [tuple(layer) for layer in params]
+    except TypeError:
+        raise ValueError(
+            f"params must be a list of (W, b) pairs, got {type(params).__name__}"
+        ) from None
+    if not layers:
+        raise ValueError("params must hold at least one (W, b) layer")
+    out = []
+    for k, layer in enumerate(layers):
+        if len(layer) != 2:
+            raise ValueError(f"layer {k}: expected a (W, b) pair, got {len(layer)} items")
+        try:
+            W, b = (np.asarray(a, np.float32) for a in layer)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"layer {k}: W and b must be numeric arrays: {e}") from None
+        n_in = out[-1][0].shape[1] if out else (W.shape[0] if W.ndim == 2 else None)
+        if W.ndim != 2 or W.shape[0] != n_in or 0 in W.shape or b.shape != (W.shape[1],):
+            want = f"({n_in}, out)" if k else "(in, out)"
+            raise ValueError(
+                f"layer {k}: W must have shape {want} and b shape (out,), "
+                f"got W {W.shape} and b {b.shape}"
+            )
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            raise ValueError(f"layer {k}: W {W.shape} or b {b.shape} holds NaN or Inf")
+        out.append((W, b))
+    return [(jnp.asarray(W), jnp.asarray(b)) for W, b in out]
+
+
+def _check_task(task: str, widths: list[int], data: Dataset | None) -> Dataset | None:
+    """Check ``task`` against the output width and the data; a multiclass dataset whose
+    labels leave out the last classes gets the network's number of classes."""
+    n_out = widths[-1]
+    if task not in datasets.TASKS:
+        raise ValueError(f"unknown task {task!r}; valid tasks are {', '.join(datasets.TASKS)}")
+    if task == "binary" and n_out != 1:
+        raise ValueError(f"a binary task needs 1 output unit, but the network has {n_out}")
+    if task == "multiclass" and n_out < 2:
+        raise ValueError(f"a multiclass task needs 2 or more output units, got {n_out}")
+    if data is None:
+        return None
+    if data.task != task:
+        raise ValueError(f"task={task!r} disagrees with the dataset's task {data.task!r}")
+    if data.n_inputs != widths[0]:
+        raise ValueError(
+            f"the dataset has {data.n_inputs} input columns but the network takes {widths[0]}"
+        )
+    if task == "multiclass" and data.n_classes <= n_out:
+        return replace(data, n_classes=n_out)
+    if data.n_outputs != n_out:
+        what = (
+            f"{data.n_classes} classes"
+            if task == "multiclass"
+            else f"{data.n_outputs} target columns"
+        )
+        raise ValueError(f"the dataset has {what} but the network has {n_out} outputs")
+    return data
 
 
 def _train_targets(y, task):
