@@ -236,30 +236,38 @@ def nearest_sample(X, point) -> int:
     return int(np.argmin(np.sum((X - point) ** 2, axis=1)))
 
 
-def plot_domain(model: FCNN) -> Domain:
-    """The dataset's domain widened by :data:`MARGIN` on every side.
+def plot_domain(model: FCNN, X=None) -> Domain:
+    """The dataset's domain widened by :data:`MARGIN` on every side; for a model that
+    carries no data, the domain of the inputs ``X`` (n, 2).
 
     >>> plot_domain(FCNN([4], "relu", dataset="prod"))
     ((-3.0, 3.0), (-3.0, 3.0))
     """
     _require_plane(model, "plot_domain")
-    (x0, x1), (y0, y1) = model.dataset.domain
+    if model.dataset is not None:
+        (x0, x1), (y0, y1) = model.dataset.domain
+    elif X is not None:
+        X = model._check_inputs(X)
+        (x0, y0), (x1, y1) = X.min(axis=0).tolist(), X.max(axis=0).tolist()
+    else:
+        raise ValueError("this model carries no data: pass X= (the inputs) to span the plane")
     return (x0 - MARGIN, x1 + MARGIN), (y0 - MARGIN, y1 + MARGIN)
 
 
-def grid_estimate(model: FCNN, n: int = 101, params=None) -> Grid:
-    """The network's output ``a[L]`` on an ``n`` x ``n`` grid over :func:`plot_domain`.
+def grid_estimate(model: FCNN, n: int = 101, params=None, X=None) -> Grid:
+    """The network's output ``a[L]`` on an ``n`` x ``n`` grid over :func:`plot_domain`
+    (of the inputs ``X`` for a model that carries no data).
 
     >>> grid = grid_estimate(FCNN([4], "relu", dataset="prod"), n=5)
     >>> grid.xs.tolist(), grid.values.shape
     ([-3.0, -1.5, 0.0, 1.5, 3.0], (5, 5, 1))
     """
-    xs, ys = _grid_axes(model, n, "grid_estimate")
+    xs, ys = _grid_axes(model, n, "grid_estimate", X)
     values = model.trace(grid_points(xs, ys), params=params).a[-1]
     return Grid(xs, ys, values.reshape(n, n, -1))
 
 
-def regions(model: FCNN, n: int = 101) -> Regions:
+def regions(model: FCNN, n: int = 101, X=None) -> Regions:
     """The activation pattern of every cell of the :func:`grid_estimate` grid, numbered in
     order of first appearance, with each pattern's affine map and cell count.
 
@@ -268,7 +276,7 @@ def regions(model: FCNN, n: int = 101) -> Regions:
     (True, 0)
     """
     require_relu_family(model.activation, "regions")
-    xs, ys = _grid_axes(model, n, "regions")
+    xs, ys = _grid_axes(model, n, "regions", X)
     bits = _pack(activation_pattern(model, grid_points(xs, ys)), n * n)
     ids, first, counts = _number_by_first_appearance(bits)
     table = [
@@ -331,11 +339,11 @@ def _require_plane(model: FCNN, what: str) -> None:
         )
 
 
-def _grid_axes(model: FCNN, n: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+def _grid_axes(model: FCNN, n: int, what: str, X=None) -> tuple[np.ndarray, np.ndarray]:
     _require_plane(model, what)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    (x0, x1), (y0, y1) = plot_domain(model)
+    (x0, x1), (y0, y1) = plot_domain(model, X)
     return np.linspace(x0, x1, n), np.linspace(y0, y1, n)
 
 

@@ -113,6 +113,10 @@ def as_samples(model: FCNN, samples) -> tuple[np.ndarray, np.ndarray | None]:
     ``Dataset``, an ``(X, y)`` pair or a bare array of inputs."""
     if samples is None:
         data = model.dataset
+        if data is None:
+            raise ValueError(
+                "samples= is required when the model carries no data: pass (X, y) or X"
+            )
         return data.X, data.y
     if isinstance(samples, Dataset):
         return samples.X, samples.y
@@ -125,7 +129,9 @@ def as_samples(model: FCNN, samples) -> tuple[np.ndarray, np.ndarray | None]:
     return X, None
 
 
-def trace_values(model: FCNN, X: np.ndarray, params=None) -> tuple[np.ndarray, list[str], dict[str, int]]:
+def trace_values(
+    model: FCNN, X: np.ndarray, params=None
+) -> tuple[np.ndarray, list[str], dict[str, int]]:
     """Every sample's x, z and a of every layer side by side (n, cols) float32, computed by
     JAX in one batch; with the slot names and each slot's first column."""
     trace = model.trace(X, params=params)
@@ -175,7 +181,7 @@ def build_view(
         widths=list(model.widths),
         activation=model.activation,
         task=model.task,
-        n_classes=getattr(model.dataset, "n_classes", 0),
+        n_classes=model.n_classes,
         params=[(np.asarray(W, np.float32), np.asarray(b, np.float32)) for W, b in params],
         X=X,
         targets=targets,
@@ -189,7 +195,7 @@ def build_view(
         epoch=model.history.epochs if epoch is None else int(epoch),
     )
     if model.widths[0] == 2:
-        view.grid = analysis.grid_estimate(model, n=81, params=params)
+        view.grid = analysis.grid_estimate(model, n=81, params=params, X=X)
     return restyle(view, style)
 
 

@@ -75,6 +75,7 @@ class FCNNWidget(anywidget.AnyWidget):
     _params = traitlets.Bytes(b"").tag(sync=True)
     _ranges = traitlets.Bytes(b"").tag(sync=True)
     _timeline = traitlets.Bytes(b"").tag(sync=True)
+    _timeline_sample = traitlets.Int(0).tag(sync=True)  # the sample _timeline was packed for
     _epochs = traitlets.Bytes(b"").tag(sync=True)
     _history = traitlets.Bytes(b"").tag(sync=True)
     _progress = traitlets.Dict().tag(sync=True)
@@ -195,7 +196,8 @@ class FCNNWidget(anywidget.AnyWidget):
         return self.view.color(slot, sample, value)
 
     def close(self) -> None:
-        self.model.remove_listener(self._on_model)
+        if getattr(self, "model", None) is not None:  # absent if __init__ failed early
+            self.model.remove_listener(self._on_model)
         super().close()
 
     # -- validation ------------------------------------------------------------------------------
@@ -328,8 +330,12 @@ class FCNNWidget(anywidget.AnyWidget):
                 self._push_frame()
 
     def _on_sample(self, _change):
-        with self._lock:
-            self._timeline = self.timeline.pack(self.view.style, self.sample).tobytes()
+        with self._lock, self.hold_sync():
+            self._pack_timeline()
+
+    def _pack_timeline(self):
+        self._timeline = self.timeline.pack(self.view.style, self.sample).tobytes()
+        self._timeline_sample = self.sample
 
     def _push_all(self):
         v = self.view
@@ -358,7 +364,7 @@ class FCNNWidget(anywidget.AnyWidget):
         self._epochs = np.asarray(self.timeline.epochs, np.int32).tobytes()
         test = history.test_loss if history.test_loss is not None else np.full(history.epochs, np.nan)
         self._history = np.stack([history.loss, test]).astype(np.float32).tobytes()
-        self._timeline = self.timeline.pack(self.view.style, self.sample).tobytes()
+        self._pack_timeline()
         self._progress = self._progress_state()
 
     def _progress_state(self) -> dict:

@@ -81,3 +81,51 @@ export function buildControls(model, { onSample, onSet }) {
   }
   return { bar, showSample, showSettings, step };
 }
+
+/** The epoch slider: steps through the recorded snapshots. */
+export function buildEpochControl({ onEpoch }) {
+  const slider = el("input", { type: "range", min: "0", step: "1", "data-control": "epoch-slider", "aria-label": "epoch" });
+  const label = el("span", { class: "fcnn-epoch-label", "data-control": "epoch-label" });
+  const bar = el("span", { class: "fcnn-group fcnn-epochs" }, [el("span", { text: "epoch" }), slider, label]);
+  slider.addEventListener("input", () => onEpoch(Number(slider.value)));
+  function show(index, epochs) {
+    bar.hidden = epochs.length < 2;
+    slider.max = String(Math.max(0, epochs.length - 1));
+    slider.value = String(index);
+    label.textContent = `${epochs[index] ?? 0} / ${epochs[epochs.length - 1] ?? 0}`;
+  }
+  return { bar, show };
+}
+
+function formatSeconds(s) {
+  if (s == null || !Number.isFinite(s)) return "";
+  return s < 60 ? `${s.toFixed(s < 10 ? 1 : 0)} s left` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s left`;
+}
+
+/** Training status: progress bar, epoch counter, time left, Stop, and errors. */
+export function buildTrainingBar({ onStop }) {
+  const progress = el("progress", { max: "1", value: "0", "data-control": "progress" });
+  const text = el("span", { class: "fcnn-train-text", "data-control": "train-text" });
+  const stop = el("button", { "data-control": "stop", title: "stop training after the current chunk", text: "■ Stop" });
+  const error = el("div", { class: "fcnn-error", role: "alert", "data-control": "error" });
+  const bar = el("div", { class: "fcnn-training" }, [progress, text, stop]);
+  let requested = false;
+  stop.addEventListener("click", () => { requested = true; stop.disabled = true; onStop(); });
+  function show(p) {
+    p = p || {};
+    const running = Boolean(p.running);
+    if (!running) requested = false;
+    bar.hidden = !running && !p.stopped;
+    stop.hidden = !running;
+    stop.disabled = requested;
+    progress.max = String(Math.max(1, p.total || 1));
+    progress.value = String(p.done || 0);
+    const counter = `epoch ${p.epoch ?? 0} (${p.done || 0}/${p.total || 0} this run)`;
+    text.textContent = running
+      ? `training… ${counter} ${formatSeconds(p.seconds_left)}`
+      : p.stopped ? `training ${p.stopped} at epoch ${p.epoch}` : "";
+    error.textContent = p.error || "";
+    error.hidden = !p.error;
+  }
+  return { bar, error, show };
+}

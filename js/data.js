@@ -1,49 +1,87 @@
-// The kernel's float32 buffers as typed arrays, and lookups into them.
+// The kernel's buffers as typed arrays, and the two sources a picture is coloured from:
+// the shown frame (every sample at one epoch) and the timeline (one sample at every epoch).
 
-function floats(buffer) {
-  if (!buffer) return new Float32Array(0);
-  if (buffer instanceof DataView) {
-    return new Float32Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
-  }
-  if (buffer instanceof ArrayBuffer) return new Float32Array(buffer);
+function bytesOf(buffer) {
+  if (!buffer) return new ArrayBuffer(0);
+  if (buffer instanceof ArrayBuffer) return buffer;
   if (ArrayBuffer.isView(buffer)) {
-    return new Float32Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
+    return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
   }
   throw new Error(`fcnn-widget: unexpected buffer type ${Object.prototype.toString.call(buffer)}`);
+}
+const floats = (b) => new Float32Array(bytesOf(b));
+const ints = (b) => new Int32Array(bytesOf(b));
+
+/** Split flat parameters (W then b per layer, W row-major (in, out)) into layers. */
+function layers(flat, widths) {
+  const out = [];
+  let at = 0;
+  for (let k = 1; k < widths.length; k++) {
+    const nIn = widths[k - 1], nOut = widths[k];
+    const W = flat.subarray(at, at + nIn * nOut); at += nIn * nOut;
+    const b = flat.subarray(at, at + nOut); at += nOut;
+    out.push({ W, b, nIn, nOut });
+  }
+  return out;
 }
 
 /** Everything the page reads, decoded once per change of the kernel's state. */
 export function readState(model) {
   const meta = model.get("_meta");
-  const values = floats(model.get("_values"));
-  const ranges = floats(model.get("_ranges"));
-  const targets = floats(model.get("_targets"));
-  const flat = floats(model.get("_params"));
-  const params = [];
-  let at = 0;
-  for (let k = 1; k < meta.widths.length; k++) {
-    const nIn = meta.widths[k - 1], nOut = meta.widths[k];
-    const W = flat.subarray(at, at + nIn * nOut); at += nIn * nOut;
-    const b = flat.subarray(at, at + nOut); at += nOut;
-    params.push({ W, b, nIn, nOut });
-  }
-  return { meta, values, ranges, targets, params };
-}
-
-/** Value of neuron `index` of a slot ("x0", "z1", "a1", ...) for one sample. */
-export function nodeValue(state, sample, slot, index) {
-  return state.values[sample * state.meta.n_cols + state.meta.offsets[slot] + index];
-}
-
-/** [lo, hi] of a slot's colour group for one sample. */
-export function rangeOf(state, sample, slot) {
-  const { meta, ranges } = state;
-  const row = meta.range_rows > 1 ? sample : 0;
-  const g = meta.slot_group[slot];
-  const at = (row * meta.group_names.length + g) * 2;
-  return [ranges[at], ranges[at + 1]];
+  const history = floats(model.get("_history"));
+  const trained = history.length / 2;
+  return {
+    meta,
+    values: floats(model.get("_values")),
+    ranges: floats(model.get("_ranges")),
+    targets: floats(model.get("_targets")),
+    params: layers(floats(model.get("_params")), meta.widths),
+    timeline: floats(model.get("_timeline")),
+    timelineSample: model.get("_timeline_sample"),
+    epochs: ints(model.get("_epochs")),
+    loss: history.subarray(0, trained),
+    testLoss: history.subarray(trained),
+  };
 }
 
 export function slotOf(kind, layer) {
   return kind === "x" ? "x0" : `${kind}${layer}`;
+}
+
+/** Values, parameters and ranges of the frame the kernel last drew, for one sample. */
+export function frameSource(state, sample) {
+  const { meta, values, ranges } = state;
+  const row = meta.range_rows > 1 ? sample : 0;
+  const nGroups = meta.group_names.length;
+  return {
+    sample,
+    epoch: meta.epoch,
+    value: (slot, i) => values[sample * meta.n_cols + meta.offsets[slot] + i],
+    groupRange: (g) => [ranges[(row * nGroups + g) * 2], ranges[(row * nGroups + g) * 2 + 1]],
+    range(slot) { return this.groupRange(meta.slot_group[slot]); },
+    params: state.params,
+  };
+}
+
+/** The same for `sample` at the timeline's `index`-th epoch (the kernel packed it). */
+export function timelineSource(state, sample, index) {
+  const { meta } = state;
+  const stride = meta.n_cols + meta.n_params + 2 * meta.group_names.length;
+  const row = state.timeline.subarray(index * stride, (index + 1) * stride);
+  const ranges = row.subarray(meta.n_cols + meta.n_params);
+  return {
+    sample,
+    epoch: state.epochs[index],
+    value: (slot, i) => row[meta.offsets[slot] + i],
+    groupRange: (g) => [ranges[2 * g], ranges[2 * g + 1]],
+    range(slot) { return this.groupRange(meta.slot_group[slot]); },
+    params: layers(row.subarray(meta.n_cols, meta.n_cols + meta.n_params), meta.widths),
+  };
+}
+
+/** Whether the timeline holds `sample` and has `stride`-sized rows for every epoch. */
+export function timelineFits(state, sample) {
+  const { meta } = state;
+  const stride = meta.n_cols + meta.n_params + 2 * meta.group_names.length;
+  return state.timelineSample === sample && state.timeline.length === stride * state.epochs.length;
 }

@@ -1,11 +1,11 @@
-// Restyle what a sample changes in the kernel-built picture: neuron fills, labels and
-// data-value, the target, the caption and per-sample ranges. Edges and biases are left alone
-// unless a per-sample range also colours them (norm "global" with scope "sample").
+// Restyle the kernel-built picture from a source of values (a frame or a timeline entry):
+// neuron fills, labels and data-value, the target, captions and ranges; edges and biases
+// only when their colours can differ (another epoch, or a per-sample range that colours them).
 import { exact, fixed } from "./format.js";
 import { edgeStyle, fillAndInk } from "./colors.js";
-import { nodeValue, rangeOf, slotOf } from "./data.js";
+import { slotOf } from "./data.js";
 
-/** Find the picture's sample-dependent elements once per picture. */
+/** Find the picture's changeable elements once per picture. */
 export function indexPicture(svg) {
   const pick = (sel) => Array.from(svg.querySelectorAll(sel));
   const labels = new Map(pick("text[data-label]").map((t) => [t.dataset.label, t]));
@@ -18,18 +18,26 @@ export function indexPicture(svg) {
       label: labels.get(`${el.dataset.kind}-${el.dataset.layer}-${el.dataset.index}`) || null,
     })),
     targets: pick("text[data-target]").map((el) => ({ el, index: Number(el.dataset.target) })),
-    caption: svg.querySelector('text[data-role="sample"]'),
+    sampleCaption: svg.querySelector('text[data-role="sample"]'),
+    epochCaption: svg.querySelector('text[data-role="epoch"]'),
+    epochMarker: svg.querySelector('line[data-role="epoch-marker"]'),
     rangeTexts: pick("text[data-range]"),
-    edges: pick('line[data-kind="w"]'),
-    biases: pick('rect[data-kind="b"]'),
+    edges: pick('line[data-kind="w"]').map((el) => ({
+      el, k: Number(el.dataset.layer), from: Number(el.dataset.from), to: Number(el.dataset.to),
+    })),
+    biases: pick('rect[data-kind="b"]').map((el) => ({ el, k: Number(el.dataset.layer), index: Number(el.dataset.index) })),
   };
 }
 
-export function restyle(pic, state, sample) {
+/**
+ * Restyle for `src` (see data.js). `withParams` also recolours edges and biases: needed when
+ * the epoch differs from the drawn frame, or a per-sample range colours them.
+ */
+export function restyle(pic, state, src, withParams) {
   const { meta } = state;
   for (const n of pic.neurons) {
-    const v = nodeValue(state, sample, n.slot, n.index);
-    const [lo, hi] = rangeOf(state, sample, n.slot);
+    const v = src.value(n.slot, n.index);
+    const [lo, hi] = src.range(n.slot);
     const [fill, ink] = fillAndInk(v, lo, hi, meta);
     n.el.setAttribute("data-value", exact(v));
     n.el.setAttribute("fill", fill);
@@ -38,12 +46,25 @@ export function restyle(pic, state, sample) {
       n.label.setAttribute("fill", ink);
     }
   }
-  for (const t of pic.targets) t.el.textContent = targetText(state, sample, t.index);
-  if (pic.caption) pic.caption.textContent = `sample ${sample} of ${meta.n_samples}`;
-  if (meta.range_rows > 1) {
-    restyleRanges(pic, state, sample);
-    if (paramsShareNodeRange(meta)) restyleParams(pic, state, sample);
+  for (const t of pic.targets) t.el.textContent = targetText(state, src.sample, t.index);
+  if (pic.sampleCaption) pic.sampleCaption.textContent = `sample ${src.sample} of ${meta.n_samples}`;
+  if (pic.epochCaption) pic.epochCaption.textContent = `epoch ${src.epoch} of ${state.loss.length}`;
+  if (pic.epochMarker) {
+    const x = fixed(epochMarkerX(src.epoch, state.loss.length, meta.chart), 2);
+    pic.epochMarker.setAttribute("x1", x);
+    pic.epochMarker.setAttribute("x2", x);
   }
+  for (const t of pic.rangeTexts) {
+    const [lo, hi] = src.groupRange(Number(t.dataset.range));
+    t.textContent = fixed(t.dataset.end === "hi" ? hi : lo, 2);
+  }
+  if (withParams || (meta.range_rows > 1 && paramsShareNodeRange(meta))) restyleParams(pic, state, src);
+}
+
+/** picture.epoch_marker_x in Python. */
+export function epochMarkerX(epoch, trained, chart) {
+  const [x, , w] = chart;
+  return x + (Math.max(0, epoch - 1) / Math.max(1, trained - 1)) * w;
 }
 
 /** The text beside output neuron j (picture.target_text in Python). */
@@ -57,34 +78,25 @@ export function targetText(state, sample, j) {
   return `y = ${fixed(y, 2)}`;
 }
 
-function restyleRanges(pic, state, sample) {
-  const { meta, ranges } = state;
-  const nGroups = meta.group_names.length;
-  for (const t of pic.rangeTexts) {
-    const at = (sample * nGroups + Number(t.dataset.range)) * 2 + (t.dataset.end === "hi" ? 1 : 0);
-    t.textContent = fixed(ranges[at], 2);
-  }
-}
-
 function paramsShareNodeRange(meta) {
   const nodeGroups = new Set(meta.slots.map((s) => meta.slot_group[s]));
   return Object.entries(meta.slot_group).some(([slot, g]) => "wb".includes(slot[0]) && nodeGroups.has(g));
 }
 
-function restyleParams(pic, state, sample) {
-  for (const el of pic.edges) {
-    const k = Number(el.dataset.layer);
-    const { W, nOut } = state.params[k - 1];
-    const w = W[Number(el.dataset.from) * nOut + Number(el.dataset.to)];
-    const [lo, hi] = rangeOf(state, sample, `w${k}`);
+function restyleParams(pic, state, src) {
+  for (const e of pic.edges) {
+    const { W, nOut } = src.params[e.k - 1];
+    const w = W[e.from * nOut + e.to];
+    const [lo, hi] = src.range(`w${e.k}`);
     const [stroke, width] = edgeStyle(w, lo, hi, state.meta);
-    el.setAttribute("stroke", stroke);
-    el.setAttribute("stroke-width", width);
+    e.el.setAttribute("data-value", exact(w));
+    e.el.setAttribute("stroke", stroke);
+    e.el.setAttribute("stroke-width", width);
   }
-  for (const el of pic.biases) {
-    const k = Number(el.dataset.layer);
-    const b = state.params[k - 1].b[Number(el.dataset.index)];
-    const [lo, hi] = rangeOf(state, sample, `b${k}`);
-    el.setAttribute("fill", fillAndInk(b, lo, hi, state.meta)[0]);
+  for (const b of pic.biases) {
+    const v = src.params[b.k - 1].b[b.index];
+    const [lo, hi] = src.range(`b${b.k}`);
+    b.el.setAttribute("data-value", exact(v));
+    b.el.setAttribute("fill", fillAndInk(v, lo, hi, state.meta)[0]);
   }
 }

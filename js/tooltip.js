@@ -1,6 +1,6 @@
 // Hover text for neurons, weights and biases: name, exact value, and how a z was summed.
 import { fixed } from "./format.js";
-import { nodeValue, slotOf } from "./data.js";
+import { slotOf } from "./data.js";
 
 const SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹";
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -8,7 +8,7 @@ const sup = (n) => "⁽" + String(n).replace(/\d/g, (d) => SUP[d]) + "⁾";
 const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
 const MAX_TERMS = 8;
 
-export function describe(el, state, sample) {
+export function describe(el, state, src) {
   const d = el.dataset;
   const k = Number(d.layer);
   const L = state.meta.widths.length - 1;
@@ -21,22 +21,22 @@ export function describe(el, state, sample) {
     const act = k === L ? { regression: "identity", binary: "sigmoid", multiclass: "softmax" }[state.meta.task] : state.meta.activation;
     return `${name} = ${act}(z${sup(k)}${sub(d.index)}) = ${exactValue}`;
   }
-  return `${name} = Σ w·a + b = ${sumTerms(state, sample, k, Number(d.index))} = ${exactValue}`;
+  return `${name} = Σ w·a + b = ${sumTerms(src, k, Number(d.index))} = ${exactValue}`;
 }
 
-function sumTerms(state, sample, k, j) {
-  const { W, b, nIn, nOut } = state.params[k - 1];
+function sumTerms(src, k, j) {
+  const { W, b, nIn, nOut } = src.params[k - 1];
   const prev = k === 1 ? "x0" : slotOf("a", k - 1);
   const terms = [];
   for (let i = 0; i < nIn && i < MAX_TERMS; i++) {
-    terms.push(`${fixed(W[i * nOut + j], 3)}×${fixed(nodeValue(state, sample, prev, i), 3)}`);
+    terms.push(`${fixed(W[i * nOut + j], 3)}×${fixed(src.value(prev, i), 3)}`);
   }
   if (nIn > MAX_TERMS) terms.push(`… (${nIn - MAX_TERMS} more)`);
   terms.push(fixed(b[j], 3));
   return terms.join(" + ");
 }
 
-export function attachTooltip(root, figure, getState, getSample) {
+export function attachTooltip(root, figure, getState, getSource) {
   const tip = document.createElement("div");
   tip.className = "fcnn-tooltip";
   tip.setAttribute("role", "tooltip");
@@ -45,7 +45,7 @@ export function attachTooltip(root, figure, getState, getSample) {
   const over = (event) => {
     const el = event.target.closest("[data-kind]");
     if (!el || !figure.contains(el)) { tip.hidden = true; return; }
-    tip.textContent = describe(el, getState(), getSample());
+    tip.textContent = describe(el, getState(), getSource());
     const box = root.getBoundingClientRect();
     tip.style.left = `${event.clientX - box.left + 14}px`;
     tip.style.top = `${event.clientY - box.top + 14}px`;

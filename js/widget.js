@@ -1,83 +1,112 @@
-// fcnn-widget's front end: show the kernel-built picture, restyle it per sample in the page,
-// and sync the controls with the kernel's traits.
-import { readState } from "./data.js";
+// fcnn-widget's front end: show the kernel-built picture, restyle it in the page when the
+// sample or the epoch changes, follow training live, and sync the controls with the kernel.
+import { frameSource, readState, timelineFits, timelineSource } from "./data.js";
 import { indexPicture, restyle } from "./network.js";
 import { eventToData, moveRing, nearestSample } from "./plane.js";
-import { buildControls } from "./controls.js";
+import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.js";
 import { attachTooltip } from "./tooltip.js";
 
-const DATA_KEYS = ["_svg", "_meta", "_values", "_targets", "_params", "_ranges"];
+const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_timeline", "_timeline_sample", "_epochs", "_history"];
 const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "_palettes"];
+const EPOCH_SYNC_DELAY_MS = 120; // ask the kernel for a full frame once scrubbing pauses
 
-/** Hosts without a kernel (a static page) may lack save_changes: keep the page working. */
+/** Hosts without a kernel (a static page) may lack save_changes or send: keep working. */
 function commit(model) {
   if (typeof model.save_changes === "function") {
     try { model.save_changes(); } catch (err) { console.warn("fcnn-widget: could not sync", err); }
+  }
+}
+function send(model, message) {
+  if (typeof model.send === "function") {
+    try { model.send(message); } catch (err) { console.warn("fcnn-widget: could not send", err); }
   }
 }
 
 function render({ model, el }) {
   el.classList.add("fcnn-widget");
   el.tabIndex = 0;
+  el.setAttribute("data-lm-suppress-shortcuts", "true");
   const figure = document.createElement("div");
   figure.className = "fcnn-figure";
   let state = readState(model);
   let sample = model.get("sample");
+  let epochIndex = state.epochs.length - 1; // which timeline entry the page shows
+  let source = null;
   let pic = null;
+  let epochTimer = null;
 
-  const controls = buildControls(model, {
-    onSample: (s) => {
-      show(s);
-      model.set("sample", s);
-      commit(model);
-    },
-    onSet: (name, value) => {
-      model.set(name, value);
-      commit(model);
+  const setTrait = (name, value) => { model.set(name, value); commit(model); };
+  const controls = buildControls(model, { onSample: (s) => { show(s, epochIndex); setTrait("sample", s); }, onSet: setTrait });
+  const epochControl = buildEpochControl({
+    onEpoch: (index) => {
+      show(sample, index);
+      clearTimeout(epochTimer);
+      epochTimer = setTimeout(() => setTrait("epoch", state.epochs[index]), EPOCH_SYNC_DELAY_MS);
     },
   });
-  el.replaceChildren(controls.bar, figure);
+  const training = buildTrainingBar({ onStop: () => send(model, { type: "stop" }) });
+  controls.bar.appendChild(epochControl.bar);
+  el.replaceChildren(controls.bar, training.bar, training.error, figure);
 
-  function show(s) {
+  /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
+  function show(s, index) {
     sample = Math.max(0, Math.min(state.meta.n_samples - 1, s));
+    epochIndex = Math.max(0, Math.min(state.epochs.length - 1, index));
+    const epoch = state.epochs[epochIndex];
+    const fromFrame = epoch === state.meta.epoch || !timelineFits(state, sample);
+    source = fromFrame ? frameSource(state, sample) : timelineSource(state, sample, epochIndex);
     if (pic) {
-      restyle(pic, state, sample);
+      restyle(pic, state, source, !fromFrame);
       moveRing(pic.svg, state, sample);
     }
     controls.showSample(sample);
+    epochControl.show(fromFrame ? state.epochs.indexOf(state.meta.epoch) : epochIndex, state.epochs);
     el.dataset.sample = String(sample);
+    el.dataset.epoch = String(source.epoch);
   }
 
   function draw() {
     state = readState(model);
     figure.innerHTML = model.get("_svg");
     const svg = figure.querySelector("svg");
+    const points = svg && svg.querySelector('g[data-role="points"]');
+    if (points) points.innerHTML = model.get("_points");
     pic = svg ? indexPicture(svg) : null;
     controls.showSettings();
-    show(sample);
+    show(sample, state.epochs.indexOf(state.meta.epoch));
   }
 
-  // Several traits change together when the kernel restyles: redraw once for all of them.
+  // Several traits change together when the kernel updates: redraw once for all of them.
   let pending = false;
   const scheduleDraw = () => {
     if (pending) return;
     pending = true;
     queueMicrotask(() => { pending = false; draw(); });
   };
-  const onSampleTrait = () => show(model.get("sample"));
+  const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
   const onSettings = () => controls.showSettings();
+  const onProgress = () => training.show(model.get("_progress"));
   for (const key of DATA_KEYS) model.on(`change:${key}`, scheduleDraw);
   for (const key of SETTING_KEYS) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
+  model.on("change:_progress", onProgress);
 
+  const selectSample = (s) => { show(s, epochIndex); setTrait("sample", s); };
   const onClick = (event) => {
     if (!pic) return;
     const point = eventToData(pic.svg, state, event);
-    if (point) controls.bar && selectSample(nearestSample(state, point));
+    if (point) selectSample(nearestSample(state, point));
   };
-  const selectSample = (s) => { show(s); model.set("sample", s); commit(model); };
+  // JupyterLab reads keys at the document in the capture phase (its shortcuts: Enter, digits,
+  // arrows). Keys meant for this widget stop at the window, before that: all keys typed in
+  // its inputs, and the arrows that scrub samples when the widget itself has focus.
   const onKey = (event) => {
-    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+    if (!el.contains(event.target)) return;
+    const inInput = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement;
+    if (inInput) {
+      if (!(event.key === "Enter" && event.shiftKey) && event.key !== "Escape") event.stopPropagation();
+      return;
+    }
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
       event.preventDefault();
       event.stopPropagation();
@@ -85,16 +114,19 @@ function render({ model, el }) {
     }
   };
   figure.addEventListener("click", onClick);
-  el.addEventListener("keydown", onKey);
-  const dropTooltip = attachTooltip(el, figure, () => state, () => sample);
+  window.addEventListener("keydown", onKey, true);
+  const dropTooltip = attachTooltip(el, figure, () => state, () => source);
   draw();
+  onProgress();
 
   return () => {
+    clearTimeout(epochTimer);
     for (const key of DATA_KEYS) model.off(`change:${key}`, scheduleDraw);
     for (const key of SETTING_KEYS) model.off(`change:${key}`, onSettings);
     model.off("change:sample", onSampleTrait);
+    model.off("change:_progress", onProgress);
     figure.removeEventListener("click", onClick);
-    el.removeEventListener("keydown", onKey);
+    window.removeEventListener("keydown", onKey, true);
     dropTooltip();
   };
 }

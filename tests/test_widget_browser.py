@@ -1,0 +1,130 @@
+"""The widget as a user meets it: a real JupyterLab (and Notebook 7) in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SETUP = """
+from fcnn_widget import FCNN, FCNNWidget
+from fcnn_widget import analysis
+model = FCNN([5, 5], "relu", dataset="prod", seed=0)
+model.fit(epochs=30, lr=0.005)
+w = FCNNWidget(model, sample=10)
+w
+"""
+
+# Attributes of every drawn element, in document order, as the page has them now.
+SNAPSHOT_JS = """
+(root) => Array.from(root.querySelectorAll('svg.fcnn-picture *')).map((e) => {
+  const a = {};
+  for (const at of e.attributes) a[at.name] = at.value;
+  const own = Array.from(e.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join('');
+  return [e.tagName, a, own];
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def widget_page(lab):
+    nb = lab.open_notebook([SETUP])
+    nb.run_all(timeout=180)
+    root = nb.page.locator(".fcnn-widget").first
+    root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
+    yield nb, root
+    nb.close() if hasattr(nb, "close") else None
+
+
+def python_elements(svg_text: str) -> list:
+    out = []
+    for e in ET.fromstring(svg_text).iter():
+        tag = e.tag.split("}")[-1]
+        if tag == "svg":
+            continue
+        attrs = {k.split("}")[-1]: v for k, v in e.attrib.items()}
+        out.append([tag, attrs, e.text or ""])
+    return out
+
+
+def neuron(root, kind, layer, index):
+    return root.locator(f'circle[data-kind="{kind}"][data-layer="{layer}"][data-index="{index}"]')
+
+
+def test_one_element_per_neuron_weight_and_bias(widget_page):
+    nb, root = widget_page
+    count = lambda sel: root.locator(sel).count()  # noqa: E731
+    assert count('circle[data-kind="x"]') == 2
+    assert count('circle[data-kind="z"]') == count('circle[data-kind="a"]') == 5 + 5 + 1
+    assert count('line[data-kind="w"]') == 2 * 5 + 5 * 5 + 5
+    assert count('rect[data-kind="b"]') == 11
+    nb.screenshot(root, "widget-relu55-sample10")
+    nb.assert_no_errors()
+
+
+def test_fill_equals_python_colour_and_restyles_from_python(widget_page):
+    nb, root = widget_page
+    expected = nb.kernel_value('w.color_of("z", 2, 3)')
+    assert neuron(root, "z", 2, 3).get_attribute("fill") == expected
+    nb.execute('w.palette = "rainbow"; w.norm = "layer"')
+    expected = nb.kernel_value('w.color_of("z", 2, 3)')
+    nb.wait_for(
+        "([sel, want]) => document.querySelector(sel)?.getAttribute('fill') === want",
+        arg=['.fcnn-widget circle[data-kind="z"][data-layer="2"][data-index="3"]', expected],
+    )
+    assert root.locator('select[data-control="palette"]').input_value() == "rainbow"
+    nb.execute('w.palette = "viridis"; w.norm = "component"')
+
+
+def test_page_controls_set_the_kernel_traits(widget_page):
+    nb, root = widget_page
+    nb.execute("w.sample = 10")
+    root.locator('button[data-control="next"]').click()
+    nb.wait_for_kernel("w.sample == 11")
+    slider = root.locator('input[data-control="sample-slider"]')
+    slider.focus()
+    slider.press("ArrowRight")
+    nb.wait_for_kernel("w.sample == 12")
+    box = root.locator('input[data-control="sample-box"]')
+    box.fill("1027")
+    box.press("Enter")
+    nb.wait_for_kernel("w.sample == 1027")
+    # The page drew sample 1027 without asking the kernel: its values are the kernel's.
+    value = float(neuron(root, "a", 3, 0).get_attribute("data-value"))
+    assert value == nb.kernel_value("float(w.view.slot_values('a3')[1027, 0])")
+    root.locator('select[data-control="palette"]').select_option("cool")
+    nb.wait_for_kernel("w.palette == 'cool'")
+    root.locator('select[data-control="norm"]').select_option("layer")
+    nb.wait_for_kernel("w.norm == 'layer'")
+    nb.execute('w.palette = "viridis"; w.norm = "component"')
+
+
+def test_clicking_the_plane_selects_the_nearest_sample(widget_page):
+    nb, root = widget_page
+    # Click on the drawn point of the most isolated sample: the nearest one is that sample,
+    # whatever sub-pixel rounding the click meets.
+    target = nb.kernel_value(
+        "(lambda X: int(((X[:, None] - X[None]) ** 2).sum(-1).__iadd__("
+        "__import__('numpy').diag(__import__('numpy').full(len(X), 1e9))).min(1).argmax()))(w.view.X)"
+    )
+    dot = root.locator('g[data-role="points"] circle').nth(target)
+    box = dot.bounding_box()
+    nb.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    nb.wait_for_kernel(f"w.sample == {target}")
+    assert nb.kernel_value(f"analysis.nearest_sample(w.view.X, w.view.X[{target}])") == target
+    assert root.evaluate("(el) => el.dataset.sample") == str(target)
+
+
+def test_page_picture_equals_python_svg_element_by_element(widget_page):
+    nb, root = widget_page
+    for sample in (1403, 2453):
+        nb.execute(f"w.sample = {sample}")
+        nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.sample === '{sample}'")
+        page_elements = root.evaluate(SNAPSHOT_JS)
+        python = python_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
+        assert len(page_elements) == len(python)
+        for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
+            assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
