@@ -202,7 +202,7 @@ def _from_keras(model, activation, samples) -> FCNN:
         name = type(layer).__name__
         where = f"Keras {name} layer {i} ({layer.name!r})"
         if name == "Dense":
-            weights = layer.get_weights()
+            weights = [_numpy(getattr(v, "value", v)) for v in layer.weights]
             if not weights:
                 raise ValueError(
                     "the Keras model has no weights yet: build it first, e.g. "
@@ -242,7 +242,7 @@ def _from_equinox(model, activation, samples) -> FCNN:
         name = type(layer).__name__
         where = f"equinox {name} at position {i}"
         if _has_class(layer, "equinox", "Linear"):
-            items.extend(_equinox_linear(layer, where))
+            items.extend(_equinox_linear(layer, i))
         elif _has_class(layer, "equinox", "Lambda"):
             items.append(_Act(_identify(lambda x, f=layer.fn: f(x[0])[None], where), where))
         elif not _has_class(layer, "equinox", "Module") and callable(layer):
@@ -260,12 +260,11 @@ def _from_equinox(model, activation, samples) -> FCNN:
 def _from_equinox_mlp(model, activation, samples) -> FCNN:
     import jax
 
-    items = []
-    for i, layer in enumerate(model.layers):
-        where = f"equinox MLP layer {i}"
-        if i > 0:
-            items.append(_equinox_activation(model.activation, "the MLP's activation"))
-        items.extend(_equinox_linear(layer, where))
+    denses = [d for i, layer in enumerate(model.layers) for d in _equinox_linear(layer, i)]
+    between = _equinox_activation(model.activation, "the MLP's activation")
+    items = [denses[0]]
+    for dense in denses[1:]:
+        items += [between, dense]
     items.append(
         _equinox_activation(
             model.final_activation,
@@ -280,17 +279,24 @@ def _from_equinox_mlp(model, activation, samples) -> FCNN:
     return _from_items(items, activation, samples, "the equinox MLP", forward)
 
 
-def _equinox_linear(layer, where) -> list:
-    """An equinox Linear (``weight`` (out, in)), or a stack of them (``scan=True``), with the
-    MLP's activation between stacked layers left to the caller."""
+def _equinox_linear(layer, position) -> list[_Dense]:
+    """An equinox Linear (``weight`` (out, in)) as one dense layer, or a stack of them (an
+    MLP built with ``scan=True``: ``weight`` (k, out, in)) as k."""
     weight = _numpy(layer.weight)
-    bias = None if layer.bias is None else _numpy(layer.bias)
-    if weight.ndim == 2:
-        b = np.zeros(weight.shape[0], weight.dtype) if bias is None else bias.reshape(-1)
-        return [_Dense(weight.T, b, where)]
-    raise ValueError(
-        f"{where} is a stack of layers (scan=True); build the MLP with scan=False to show it"
+    weights = weight[None] if weight.ndim == 2 else weight
+    biases = (
+        [None] * len(weights)
+        if layer.bias is None
+        else _numpy(layer.bias).reshape(len(weights), -1)
     )
+    return [
+        _Dense(
+            W.T,
+            np.zeros(W.shape[0], W.dtype) if b is None else b,
+            f"equinox Linear {position}" + (f"[{k}]" if weight.ndim == 3 else ""),
+        )
+        for k, (W, b) in enumerate(zip(weights, biases))
+    ]
 
 
 def _equinox_activation(fn, where) -> _Act:
