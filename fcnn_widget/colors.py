@@ -39,7 +39,23 @@ COMMON_PALETTES = (
 )
 # matplotlib does not tag its diverging maps, so we name them (per its documentation).
 DIVERGING = frozenset(
-    ["PiYG", "PRGn", "BrBG", "PuOr", "RdGy", "RdBu", "RdYlBu", "RdYlGn", "Spectral", "coolwarm", "bwr", "seismic", "berlin", "managua", "vanimo"]
+    [
+        "PiYG",
+        "PRGn",
+        "BrBG",
+        "PuOr",
+        "RdGy",
+        "RdBu",
+        "RdYlBu",
+        "RdYlGn",
+        "Spectral",
+        "coolwarm",
+        "bwr",
+        "seismic",
+        "berlin",
+        "managua",
+        "vanimo",
+    ]
 )
 NORMS = ("global", "component", "layer")
 SCOPES = ("dataset", "sample")

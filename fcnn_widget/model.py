@@ -61,8 +61,7 @@ class FCNN:
         self.dataset = as_dataset(dataset)
         self.seed = int(seed)
         self.widths = [self.dataset.n_inputs, *self.dims, self.dataset.n_outputs]
-        init_key, self._shuffle_key = jax.random.split(jax.random.key(self.seed))
-        self._params = network.init_params(init_key, self.widths)
+        self._params = network.init_params(jax.random.key(self.seed), self.widths)
         self.history = History()
         self.history._snapshot(0, self._params)
         self.last_settings: training.Settings | None = None
@@ -191,12 +190,13 @@ class FCNN:
         data = self.dataset
         tx, opt_state = training.init_optimizer(settings, self._params)
         chunk = training.chunk_epochs(len(data), settings.batch_size, self.n_weights)
+        batch = min(settings.batch_size, len(data))
         run = training.compiled_chunk(
             self.task,
             self.activation,
             tx,
             len(data),
-            min(settings.batch_size, len(data)),
+            batch,
             chunk,
             data.X_test is not None,
         )
@@ -209,8 +209,9 @@ class FCNN:
             while done < settings.epochs:
                 n_active = min(chunk, settings.epochs - done)
                 first = self.history.epochs
+                orders = training.epoch_orders(self.seed, first, chunk, len(data), batch)
                 (params, opt_state), metrics, per_epoch = run(
-                    self._params, opt_state, self._shuffle_key, first, n_active, data.X, y, Xt, yt
+                    self._params, opt_state, orders, n_active, data.X, y, Xt, yt
                 )
                 metrics = {k: np.asarray(v)[:n_active] for k, v in metrics.items()}
                 self._record_chunk(first, n_active, metrics, per_epoch, params, settings)

@@ -52,10 +52,12 @@ def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn", points: bool = Tru
     width = style.width or round(lay.width)
     height = style.height or round(lay.height)
     out = [
-        (f'<svg xmlns="http://www.w3.org/2000/svg" class="fcnn-picture" '
-        f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
-        f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
-        f'color="{theme["fg"]}" data-uid="{uid}">'),
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="fcnn-picture" '
+            f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
+            f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
+            f'color="{theme["fg"]}" data-uid="{uid}">'
+        ),
         _defs(view, uid),
     ]
     if style.background:
@@ -138,9 +140,15 @@ def _header(view: View, lay: Layout, sample: int) -> list[str]:
         )
         y += 26
     units = "-".join(map(str, view.widths))
-    out.append(f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(view.activation)}</text>')
-    out.append(f'<text data-role="sample" x="150" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(view, sample)}</text>')
-    out.append(f'<text data-role="epoch" x="330" y="{y}" font-size="12" fill="currentColor">{epoch_caption(view.epoch, len(view.loss))}</text>')
+    out.append(
+        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(view.activation)}</text>'
+    )
+    out.append(
+        f'<text data-role="sample" x="150" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(view, sample)}</text>'
+    )
+    out.append(
+        f'<text data-role="epoch" x="330" y="{y}" font-size="12" fill="currentColor">{epoch_caption(view.epoch, len(view.loss))}</text>'
+    )
     n_layers = len(view.widths) - 1
     for slot, x in lay.column_x.items():
         out.append(
@@ -325,7 +333,9 @@ def _plane(view: View, lay: Layout, sample: int, points: bool) -> list[str]:
         f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>'
     )
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
-    out.append(f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(view) if points else ""}</g>')
+    out.append(
+        f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(view) if points else ""}</g>'
+    )
     rx, ry = ring_position(view, lay, sample)
     out.append(
         f'<circle data-role="ring" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#ffffff" stroke-width="4"/>'
@@ -440,7 +450,9 @@ def _chart(view: View, lay: Layout) -> list[str]:
         f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**bottom, 4)}</text>'
     )
     mx = epoch_marker_x(view.epoch, n, lay.chart)
-    out.append(f'<line data-role="epoch-marker" x1="{fmt.fixed(mx, 2)}" y1="{y:.2f}" x2="{fmt.fixed(mx, 2)}" y2="{y + h:.2f}" stroke="#d0006f" stroke-width="1.5"/>')
+    out.append(
+        f'<line data-role="epoch-marker" x1="{fmt.fixed(mx, 2)}" y1="{y:.2f}" x2="{fmt.fixed(mx, 2)}" y2="{y + h:.2f}" stroke="#d0006f" stroke-width="1.5"/>'
+    )
     last = f"epoch {n}: {fmt.fixed(loss[-1], 4)}" + (" (dashed: test)" if len(series) > 1 else "")
     out.append(
         f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="10" fill="currentColor">{last}</text>'

@@ -80,8 +80,12 @@ class Timeline:
             for k, (W, b) in enumerate(self.params_at(epoch), start=1):
                 params[f"w{k}"], params[f"b{k}"] = W, b
             ranges = colors.value_ranges(
-                nodes, params, norm=style.norm, scope=style.norm_scope,
-                symmetric=style.symmetric, robust=style.robust,
+                nodes,
+                params,
+                norm=style.norm,
+                scope=style.norm_scope,
+                symmetric=style.symmetric,
+                robust=style.robust,
             )[2]
             self._ranges[key] = (params_now, ranges)
         return self._ranges[key][1]

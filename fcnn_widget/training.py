@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 import numbers
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,10 +161,23 @@ def chunk_epochs(n_samples: int, batch_size: int, n_weights: int) -> int:
     return int(min(_MAX_CHUNK_EPOCHS, max(1, _CHUNK_WORK // per_epoch)))
 
 
+def epoch_orders(seed: int, first_epoch: int, count: int, n: int, batch_size: int) -> np.ndarray:
+    """The shuffled sample order of epochs ``first_epoch .. first_epoch + count - 1``
+    (count, padded to whole batches): a NumPy permutation seeded by (seed, epoch), so a
+    seed always trains the same way. Made on the host because ``jax.random.permutation``
+    costs ~1 ms per epoch on a CPU, more than the training steps themselves."""
+    padded = -(-n // batch_size) * batch_size
+    orders = np.zeros((count, padded), np.int32)
+    for i in range(count):
+        orders[i, :n] = np.random.default_rng([seed, first_epoch + i]).permutation(n)
+    return orders
+
+
 @functools.lru_cache(maxsize=32)
 def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
-    """A jitted ``run(params, opt_state, key, first_epoch, n_active, X, y, Xt, yt)`` that trains
-    ``n_active <= chunk`` epochs and returns the new state plus per-epoch metrics and params."""
+    """A jitted ``run(params, opt_state, orders, n_active, X, y, Xt, yt)`` that trains
+    ``n_active <= chunk`` epochs, epoch i visiting the samples in ``orders[i]`` (see
+    :func:`epoch_orders`), and returns the new state plus per-epoch metrics and params."""
     n_batches = -(-n // batch_size)
     padded = n_batches * batch_size
     # The last partial batch is kept: padded slots carry weight 0 in the batch mean.
@@ -184,9 +197,7 @@ def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
         updates, opt_state = tx.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state), loss * jnp.sum(mb)
 
-    def epoch(state, key, X, y, Xt, yt):
-        order = jax.random.permutation(key, n)
-        order = jnp.concatenate([order, jnp.zeros(padded - n, order.dtype)])
+    def epoch(state, order, X, y, Xt, yt):
         Xb = X[order].reshape(n_batches, batch_size, -1)
         yb = y[order].reshape((n_batches, batch_size) + y.shape[1:])
         state, losses = jax.lax.scan(step, state, (Xb, yb, mask))
@@ -205,10 +216,12 @@ def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
         return state, metrics
 
     @jax.jit
-    def run(params, opt_state, key, first_epoch, n_active, X, y, Xt, yt):
-        def one(state, i):
+    def run(params, opt_state, orders, n_active, X, y, Xt, yt):
+        def one(state, step_input):
+            i, order = step_input
+
             def active(state):
-                return epoch(state, jax.random.fold_in(key, first_epoch + i), X, y, Xt, yt)
+                return epoch(state, order, X, y, Xt, yt)
 
             def idle(state):
                 _, shapes = jax.eval_shape(active, state)
@@ -218,7 +231,7 @@ def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
             return state, (metrics, state[0])
 
         state, (metrics, params_per_epoch) = jax.lax.scan(
-            one, (params, opt_state), jnp.arange(chunk)
+            one, (params, opt_state), (jnp.arange(chunk), orders)
         )
         return state, metrics, params_per_epoch
 

@@ -35,7 +35,16 @@ from .timeline import Timeline
 from .training import History
 
 _STATIC = pathlib.Path(__file__).parent / "static"
-_STYLE_TRAITS = ("palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "title", "caption")
+_STYLE_TRAITS = (
+    "palette",
+    "norm",
+    "norm_scope",
+    "symmetric",
+    "robust",
+    "show_values",
+    "title",
+    "caption",
+)
 MAX_UPDATES_PER_SECOND = 30
 # Live updates may take at most about this share of the training's wall time.
 UPDATE_SHARE = 0.1
@@ -106,7 +115,9 @@ class FCNNWidget(anywidget.AnyWidget):
         self._last_push, self._interval = 0.0, 1.0 / MAX_UPDATES_PER_SECOND
         self._thread: threading.Thread | None = None
         name = self._remember_palette(palette)
-        style = self._make_style(name, norm, norm_scope, symmetric, robust, show_values, title, caption)
+        style = self._make_style(
+            name, norm, norm_scope, symmetric, robust, show_values, title, caption
+        )
         X, _, n_total = view.shown_samples(model, samples)
         if len(X) < n_total:
             warnings.warn(
@@ -207,12 +218,16 @@ class FCNNWidget(anywidget.AnyWidget):
         if hasattr(self, "view"):
             n = self.view.n_samples
             if not 0 <= value < n:
-                raise traitlets.TraitError(f"sample {value} is out of range; valid samples are 0..{n - 1}")
+                raise traitlets.TraitError(
+                    f"sample {value} is out of range; valid samples are 0..{n - 1}"
+                )
         return value
 
     @traitlets.validate("epoch")
     def _valid_epoch(self, proposal):
-        return self._check_epoch(proposal["value"]) if hasattr(self, "timeline") else proposal["value"]
+        return (
+            self._check_epoch(proposal["value"]) if hasattr(self, "timeline") else proposal["value"]
+        )
 
     @traitlets.validate("palette")
     def _valid_palette(self, proposal):
@@ -237,7 +252,11 @@ class FCNNWidget(anywidget.AnyWidget):
 
     def _check_epoch(self, epoch) -> int:
         offered = self.timeline.epochs
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch not in offered:
+        if (
+            isinstance(epoch, bool)
+            or not isinstance(epoch, (int, np.integer))
+            or epoch not in offered
+        ):
             shown = ", ".join(map(str, offered[:6])) + (", …" if len(offered) > 6 else "")
             raise traitlets.TraitError(
                 f"epoch {epoch!r} has no recorded snapshot; valid epochs are {shown} "
@@ -254,7 +273,11 @@ class FCNNWidget(anywidget.AnyWidget):
             )
         except Exception as error:
             # Bad arguments or a diverged loss: say so in the page too, then raise.
-            self._progress = {**self._progress, "running": False, "error": f"{type(error).__name__}: {error}"}
+            self._progress = {
+                **self._progress,
+                "running": False,
+                "error": f"{type(error).__name__}: {error}",
+            }
             raise
         finally:
             if poll is not None:
@@ -292,17 +315,29 @@ class FCNNWidget(anywidget.AnyWidget):
         colors.resolve_palette(palette)
         return palette
 
-    def _make_style(self, palette, norm, norm_scope, symmetric, robust, show_values, title, caption):
+    def _make_style(
+        self, palette, norm, norm_scope, symmetric, robust, show_values, title, caption
+    ):
         return view.make_style(
-            self._colormaps.get(palette, palette), norm, norm_scope, symmetric, robust,
-            show_values=show_values, title=title, caption=caption,
+            self._colormaps.get(palette, palette),
+            norm,
+            norm_scope,
+            symmetric,
+            robust,
+            show_values=show_values,
+            title=title,
+            caption=caption,
         )
 
     def _frame(self, style: view.Style, epoch: int) -> view.View:
         """The view of ``epoch``: the timeline's cached trace, so scrubbing and frames agree."""
         return view.build_view(
-            self.model, self._samples, style, params=self.timeline.params_at(epoch),
-            epoch=epoch, values=self.timeline.values_at(epoch),
+            self.model,
+            self._samples,
+            style,
+            params=self.timeline.params_at(epoch),
+            epoch=epoch,
+            values=self.timeline.values_at(epoch),
         )
 
     def _on_style(self, change):
@@ -314,8 +349,14 @@ class FCNNWidget(anywidget.AnyWidget):
                 with self.hold_trait_notifications():
                     self.symmetric = new.diverging
         style = self._make_style(
-            self.palette, self.norm, self.norm_scope, self.symmetric, self.robust,
-            self.show_values, self.title, self.caption,
+            self.palette,
+            self.norm,
+            self.norm_scope,
+            self.symmetric,
+            self.robust,
+            self.show_values,
+            self.title,
+            self.caption,
         )
         with self._lock:
             view.restyle(self.view, style)
@@ -362,7 +403,9 @@ class FCNNWidget(anywidget.AnyWidget):
     def _push_timeline(self):
         history = self.model.history
         self._epochs = np.asarray(self.timeline.epochs, np.int32).tobytes()
-        test = history.test_loss if history.test_loss is not None else np.full(history.epochs, np.nan)
+        test = (
+            history.test_loss if history.test_loss is not None else np.full(history.epochs, np.nan)
+        )
         self._history = np.stack([history.loss, test]).astype(np.float32).tobytes()
         self._pack_timeline()
         self._progress = self._progress_state()
@@ -370,7 +413,13 @@ class FCNNWidget(anywidget.AnyWidget):
     def _progress_state(self) -> dict:
         p = self.model.progress
         if p is None:
-            return {"running": False, "done": 0, "total": 0, "epoch": self.model.history.epochs, "error": None}
+            return {
+                "running": False,
+                "done": 0,
+                "total": 0,
+                "epoch": self.model.history.epochs,
+                "error": None,
+            }
         return {
             "running": p.running,
             "done": p.done,
@@ -382,7 +431,12 @@ class FCNNWidget(anywidget.AnyWidget):
         }
 
     def _describe(self, v: view.View) -> dict:
-        lay = network_layout(v.widths, n_groups=len(v.group_names), has_plane=v.grid is not None, title=bool(v.style.title))
+        lay = network_layout(
+            v.widths,
+            n_groups=len(v.group_names),
+            has_plane=v.grid is not None,
+            title=bool(v.style.title),
+        )
         return {
             "uid": self._uid,
             "n_samples": v.n_samples,
@@ -401,9 +455,16 @@ class FCNNWidget(anywidget.AnyWidget):
             "ink": list(v.style.palette.ink),
             "epoch": v.epoch,
             "chart": list(lay.chart),
-            "plane": None if v.grid is None else {
+            "plane": None
+            if v.grid is None
+            else {
                 "rect": list(lay.plane),
-                "domain": [float(v.grid.xs[0]), float(v.grid.xs[-1]), float(v.grid.ys[0]), float(v.grid.ys[-1])],
+                "domain": [
+                    float(v.grid.xs[0]),
+                    float(v.grid.xs[-1]),
+                    float(v.grid.ys[0]),
+                    float(v.grid.ys[-1]),
+                ],
             },
         }
 

@@ -124,7 +124,9 @@ def test_page_picture_equals_python_svg_element_by_element(widget_page):
         nb.execute(f"w.sample = {sample}")
         nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.sample === '{sample}'")
         page_elements = root.evaluate(SNAPSHOT_JS)
-        python = python_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
+        python = python_elements(
+            json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())"))
+        )
         assert len(page_elements) == len(python)
         for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
             assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
