@@ -17,6 +17,7 @@ the sample or the epoch changes — scrubbing needs no kernel round trip.
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 import threading
 import time
@@ -169,10 +170,14 @@ class FCNNWidget(anywidget.AnyWidget):
         """Train the model (as :meth:`FCNN.fit`) while the page follows live: network, loss
         chart, estimate, epoch counter, progress and time left.
 
-        In the foreground the page's Stop button works because the loop handles UI events
-        between chunks (``jupyter_ui_poll``); ``background=True`` trains in a thread and
-        returns it at once, leaving the notebook free (not in hosts that drop messages from
-        threads, such as Colab). :meth:`stop` ends either after the current chunk.
+        A kernel handles page messages (the Stop button) only between cells. In the
+        foreground this fit handles them between chunks where the kernel allows it
+        (``jupyter_ui_poll``, ipykernel < 7); elsewhere the page offers the kernel's
+        interrupt instead, which stops training with history and parameters kept.
+        ``await w.fit_async(...)`` keeps Stop working on every kernel; ``background=True``
+        trains in a thread and returns it at once, leaving the notebook free (not in hosts
+        that drop messages from threads, such as Colab). :meth:`stop` ends any of them
+        after the current chunk.
         """
         args = (epochs, lr, batch_size, optimizer, snapshot_every)
         if self._thread is not None and self._thread.is_alive():
@@ -182,6 +187,23 @@ class FCNNWidget(anywidget.AnyWidget):
             self._thread.start()
             return self._thread
         return self._train(*args, True)
+
+    async def fit_async(
+        self,
+        epochs: int = 100,
+        lr: float = 0.005,
+        batch_size: int = 100,
+        optimizer: str | optax.GradientTransformation = "adam",
+        *,
+        snapshot_every: int = 1,
+    ) -> History:
+        """``await w.fit_async(...)`` in a cell: trains in a worker thread while the kernel
+        keeps handling the page, so Stop and every control work during training (on any
+        ipykernel), and the cell ends when training does."""
+        args = (epochs, lr, batch_size, optimizer, snapshot_every, False)
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("this widget's model is already training; call w.stop() first")
+        return await asyncio.to_thread(self._train, *args)
 
     def stop(self) -> None:
         """End a running fit after its current chunk, keeping history and parameters."""
@@ -267,6 +289,8 @@ class FCNNWidget(anywidget.AnyWidget):
     # -- training --------------------------------------------------------------------------------
     def _train(self, epochs, lr, batch_size, optimizer, snapshot_every, poll_ui):
         poll = _ui_poller() if poll_ui else None
+        # Whether a click on Stop can reach this fit while it runs (the page says so).
+        self._stop_reachable = not poll_ui or poll is not None
         try:
             return self.model.fit(
                 epochs, lr, batch_size, optimizer, snapshot_every=snapshot_every, callback=poll
@@ -421,6 +445,7 @@ class FCNNWidget(anywidget.AnyWidget):
                 "error": None,
             }
         return {
+            "stop_reachable": getattr(self, "_stop_reachable", True),
             "running": p.running,
             "done": p.done,
             "total": p.total,
@@ -475,7 +500,9 @@ def _ui_poller():
     try:
         from IPython import get_ipython
 
-        if get_ipython() is None or not hasattr(get_ipython(), "kernel"):
+        shell = get_ipython()
+        # ipykernel 7 no longer offers do_one_iteration, which polling needs.
+        if shell is None or not hasattr(getattr(shell, "kernel", None), "do_one_iteration"):
             return None
         from jupyter_ui_poll import ui_events
     except ImportError:

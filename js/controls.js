@@ -108,7 +108,8 @@ export function buildTrainingBar({ onStop }) {
   const text = el("span", { class: "fcnn-train-text", "data-control": "train-text" });
   const stop = el("button", { "data-control": "stop", title: "stop training after the current chunk", text: "■ Stop" });
   const error = el("div", { class: "fcnn-error", role: "alert", "data-control": "error" });
-  const bar = el("div", { class: "fcnn-training" }, [progress, text, stop]);
+  const hint = el("span", { class: "fcnn-hint", "data-control": "stop-hint", text: "interrupt the kernel (■) to stop: history and parameters are kept" });
+  const bar = el("div", { class: "fcnn-training" }, [progress, text, stop, hint]);
   let requested = false;
   stop.addEventListener("click", () => { requested = true; stop.disabled = true; onStop(); });
   function show(p) {
@@ -116,8 +117,12 @@ export function buildTrainingBar({ onStop }) {
     const running = Boolean(p.running);
     if (!running) requested = false;
     bar.hidden = !running && !p.stopped;
-    stop.hidden = !running;
+    // A foreground fit on a kernel that cannot poll never sees the click: offer the
+    // kernel's interrupt instead (training keeps its history and parameters).
+    const reachable = p.stop_reachable !== false;
+    stop.hidden = !running || !reachable;
     stop.disabled = requested;
+    hint.hidden = !running || reachable;
     progress.max = String(Math.max(1, p.total || 1));
     progress.value = String(p.done || 0);
     const counter = `epoch ${p.epoch ?? 0} (${p.done || 0}/${p.total || 0} this run)`;

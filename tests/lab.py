@@ -734,9 +734,14 @@ class NotebookPage:
             return f"<no state: {exc}>"
 
     def command(
-        self, command_id: str, args: Mapping[str, Any] | None = None, timeout: float = 60.0
+        self,
+        command_id: str,
+        args: Mapping[str, Any] | None = None,
+        timeout: float = 60.0,
+        wait: bool = True,
     ) -> Any:
-        """Run a front-end command (``app.commands.execute``) on this notebook and await it."""
+        """Run a front-end command (``app.commands.execute``) on this notebook and await it
+        (``wait=False``: start it and return, e.g. to watch a running cell)."""
         token = f"cmd{next(self._run_counter)}"
         self.page.evaluate(
             """([p, id, args, token]) => {
@@ -750,6 +755,8 @@ class NotebookPage:
             }""",
             [self.path, command_id, dict(args or {}), token],
         )
+        if not wait:
+            return None
         box = self.wait_for(
             "(t) => window.__harnessCmd[t].done && window.__harnessCmd[t]", timeout, arg=token
         )

@@ -1,0 +1,95 @@
+"""Watching a network learn, in a real JupyterLab: live updates during a running cell, the
+Stop button, and scrubbing back through the recorded epochs."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SETUP = """
+from fcnn_widget import FCNN, FCNNWidget, datasets
+data = datasets.make("prod", n_points=20000, seed=0)
+model = FCNN([32, 32], "relu", dataset=data, seed=0)
+w = FCNNWidget(model, samples=(data.X[:400], data.y[:400]), sample=3)
+w
+"""
+TRAIN = "history = await w.fit_async(epochs=3000, lr=0.002, batch_size=32, snapshot_every=2)"
+TRAIN_FOREGROUND = "history = w.fit(epochs=3000, lr=0.002, batch_size=32)"
+
+
+def train_points(root) -> int:
+    return root.evaluate(
+        "(el) => (el.querySelector('polyline[data-series=\"train\"]')?.getAttribute('points') || '')"
+        ".trim().split(/\\s+/).filter(Boolean).length"
+    )
+
+
+def shown_epoch(root) -> int:
+    return int(root.evaluate("(el) => el.dataset.epoch"))
+
+
+def test_live_training_stop_and_epoch_scrub(lab):
+    nb = lab.open_notebook([SETUP, TRAIN, "print(len(history.loss), history.stopped)"])
+    nb.command("notebook:run-cell-and-select-next")  # the widget first, then the training
+    root = nb.page.locator(".fcnn-widget").first
+    root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
+    nb.command("notebook:run-cell", wait=False)  # resolves only when the cell is done
+
+    # The page moves while the training cell still runs.
+    nb.wait_for("() => Number(document.querySelector('.fcnn-widget')?.dataset.epoch) >= 4", timeout=120)
+    first_epoch, first_points = shown_epoch(root), train_points(root)
+    nb.wait_for(
+        f"() => Number(document.querySelector('.fcnn-widget').dataset.epoch) > {first_epoch}", timeout=60
+    )
+    assert train_points(root) >= first_points
+    assert root.locator('[data-control="progress"]').is_visible()
+    assert "training" in root.locator('[data-control="train-text"]').inner_text()
+    nb.screenshot(root, "live-training")
+
+    # Stop from the page ends the foreground fit early, keeping what it learned.
+    root.locator('button[data-control="stop"]').click()
+    nb.wait_kernel_idle(120)
+    epochs, stopped = nb.kernel_value("(len(w.model.history.loss), w.model.history.stopped)")
+    assert stopped == "stopped" and 4 <= epochs < 3000
+    assert nb.kernel_value("w.epoch") == epochs
+    nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.epoch === '{epochs}'")
+    assert train_points(root) == epochs
+
+    # Scrub the epoch control in the page: the network shows that epoch's values at once.
+    slider = root.locator('input[data-control="epoch-slider"]')
+    slider.focus()
+    slider.press("Home")
+    slider.press("ArrowRight")  # the second snapshot: epoch 2
+    nb.wait_for("() => document.querySelector('.fcnn-widget').dataset.epoch === '2'", timeout=10)
+    expected = nb.kernel_value("[float(v) for v in w.timeline.values_at(2)[3, w._meta['offsets']['a1']:][:4]]")
+    shown = [float(root.locator(f'circle[data-kind="a"][data-layer="1"][data-index="{i}"]').get_attribute("data-value")) for i in range(4)]
+    assert shown == expected
+    edge = root.locator('line[data-kind="w"][data-layer="2"][data-from="0"][data-to="0"]')
+    assert float(edge.get_attribute("data-value")) == nb.kernel_value("float(w.timeline.params_at(2)[1][0][0, 0])")
+    # ...and the kernel catches up with the full frame of that epoch.
+    nb.wait_for_kernel("w.epoch == 2 and w.view.epoch == 2")
+    nb.screenshot(root, "epoch-2")
+    nb.assert_no_errors()
+
+
+def test_foreground_fit_updates_live_and_an_interrupt_keeps_the_history(lab):
+    nb = lab.open_notebook([SETUP, TRAIN_FOREGROUND])
+    nb.command("notebook:run-cell-and-select-next")
+    root = nb.page.locator(".fcnn-widget").first
+    root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
+    nb.command("notebook:run-cell", wait=False)
+    nb.wait_for("() => Number(document.querySelector('.fcnn-widget')?.dataset.epoch) >= 3", timeout=120)
+    seen = shown_epoch(root)
+    nb.wait_for(f"() => Number(document.querySelector('.fcnn-widget').dataset.epoch) > {seen}", timeout=60)
+    # This kernel cannot hand a click to a running cell: the page says to interrupt instead.
+    hint = root.locator('[data-control="stop-hint"]')
+    stop = root.locator('button[data-control="stop"]')
+    assert hint.is_visible() != stop.is_visible()
+    nb.command("notebook:interrupt-kernel")
+    nb.wait_kernel_idle(120)
+    epochs, stopped = nb.kernel_value("(len(w.model.history.loss), w.model.history.stopped)")
+    assert stopped == "interrupted" and 3 <= epochs < 3000
+    assert nb.kernel_value("len(w.model.history.snapshots) == w.model.history.epochs + 1")
+    nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.epoch === '{epochs}'")
+    nb.assert_no_errors()
