@@ -34,6 +34,7 @@ FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_PLANE_POINTS = 5000
+MIN_LABEL_RADIUS = 9.0  # smaller neurons carry no printed value (hover shows it)
 NONFINITE_STROKE = "#d0006f"  # edges whose weight is NaN or ±Inf
 
 
@@ -233,7 +234,7 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
                 f'<circle data-kind="{kind}" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(v)}" '
                 f'cx="{cx:.2f}" cy="{cy:.2f}" r="{r:.2f}" fill="{fill}" stroke="currentColor" stroke-width="1"/>'
             )
-            if view.style.show_values:
+            if view.style.show_values and lay.radius >= MIN_LABEL_RADIUS:
                 out.append(
                     f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" '
                     f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
@@ -444,16 +445,16 @@ def _chart(view: View, lay: Layout) -> list[str]:
             f'<polyline data-series="{name}" points="{" ".join(pts)}" fill="none" stroke="currentColor" stroke-width="1.5"{dash}/>'
         )
     out.append(
-        f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**top, 4)}</text>'
+        f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="10" fill="currentColor">{10**top:.3g}</text>'
     )
     out.append(
-        f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{fmt.fixed(10**bottom, 4)}</text>'
+        f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{10**bottom:.3g}</text>'
     )
     mx = epoch_marker_x(view.epoch, n, lay.chart)
     out.append(
         f'<line data-role="epoch-marker" x1="{fmt.fixed(mx, 2)}" y1="{y:.2f}" x2="{fmt.fixed(mx, 2)}" y2="{y + h:.2f}" stroke="#d0006f" stroke-width="1.5"/>'
     )
-    last = f"epoch {n}: {fmt.fixed(loss[-1], 4)}" + (" (dashed: test)" if len(series) > 1 else "")
+    last = f"epoch {n}: {loss[-1]:.3g}" + (" (dashed: test)" if len(series) > 1 else "")
     out.append(
         f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="10" fill="currentColor">{last}</text>'
     )

@@ -128,7 +128,7 @@ def test_timeline_rows_hold_sample_values_params_and_ranges():
     stride = meta["n_cols"] + meta["n_params"] + 2 * len(meta["group_names"])
     rows = np.frombuffer(w._timeline, np.float32).reshape(-1, stride)
     assert rows.shape[0] == len(w.epochs) == 5 and w._timeline_sample == 7
-    for i, epoch in enumerate(w.epochs):
+    for i in range(len(w.epochs)):
         snapshot = model.history.snapshots[i]
         trace = model.trace(model.dataset.X, params=snapshot)
         np.testing.assert_array_equal(rows[i, meta["offsets"]["z1"] : meta["offsets"]["z1"] + 3], trace.z[1][7])
