@@ -110,7 +110,7 @@ class Regions:
 
 
 # -- activation patterns and local maps ---------------------------------------------------------
-def activation_pattern(model: FCNN, x) -> Pattern:
+def activation_pattern(model: FCNN, x, params=None) -> Pattern:
     """Which hidden units are on (``z > 0``) at ``x``: one boolean array per hidden layer,
     shaped (width,) for one point (d,) and (n, width) for a batch (n, d).
 
@@ -122,7 +122,7 @@ def activation_pattern(model: FCNN, x) -> Pattern:
     """
     require_relu_family(model.activation, "activation_pattern")
     single = np.ndim(x) == 1
-    masks = [z > 0 for z in model.trace(x).z[1:-1]]
+    masks = [z > 0 for z in model.trace(x, params=params).z[1:-1]]
     return [m[0] for m in masks] if single else masks
 
 
@@ -176,6 +176,56 @@ def local_linearization(model: FCNN, x) -> tuple[np.ndarray, np.ndarray]:
     return coef, np.asarray(y, np.float64) - x.astype(np.float64) @ coef
 
 
+def local_maps(params, activation: str, X) -> np.ndarray:
+    """The affine map the network's logits follow near each row of ``X`` (n, d), as
+    (n, d_out, d + 1) float64: coefficients of x₁..x_d, then the constant.
+
+    For ReLU-family nets it is exact on the point's whole linear region (:func:`local_linear`
+    of its activation pattern); for smooth activations it is the tangent (the Jacobian).
+
+    >>> model = FCNN([4], "relu", dataset="prod", seed=0)
+    >>> X = model.dataset.X[:3]
+    >>> maps = local_maps(model.params, "relu", X)
+    >>> bool(np.allclose(np.einsum("nd,nod->no", X, maps[..., :2]) + maps[..., 2],
+    ...                  model.trace(X).z[-1], atol=1e-5))
+    True
+    """
+    X = np.asarray(X, np.float32)
+    layers = [(jnp.asarray(W, jnp.float32), jnp.asarray(b, jnp.float32)) for W, b in params]
+    if activation in RELU_FAMILY:
+        return _exact_maps(layers, activation, X)
+    return _tangent_maps(layers, activation, X)
+
+
+def _exact_maps(layers, activation: str, X: np.ndarray) -> np.ndarray:
+    z = X
+    masks = []
+    for k, (W, b) in enumerate(layers):
+        z = np.asarray(logits([(W, b)], z, "linear"))
+        if k < len(layers) - 1:
+            masks.append(z > 0)
+            z = np.asarray(jax.nn.relu(z) if activation == "relu" else jax.nn.leaky_relu(z))
+    bits = np.concatenate(masks, axis=1) if masks else np.zeros((len(X), 0), bool)
+    unique, inverse = np.unique(bits, axis=0, return_inverse=True)
+    widths = [W.shape[1] for W, _ in layers[:-1]]
+    maps = np.empty((len(unique), layers[-1][0].shape[1], X.shape[1] + 1))
+    for r, row in enumerate(unique):
+        coef, intercept = local_linear(layers, _unpack(row, widths), activation)
+        maps[r, :, :-1], maps[r, :, -1] = coef.T, intercept
+    return maps[np.ravel(inverse)]
+
+
+def _tangent_maps(layers, activation: str, X: np.ndarray) -> np.ndarray:
+    def f(v):
+        y = logits(layers, v[None], activation)[0]
+        return y, y
+
+    jac, y = jax.vmap(jax.jacfwd(f, has_aux=True))(jnp.asarray(X))
+    jac, y = np.asarray(jac, np.float64), np.asarray(y, np.float64)  # (n, out, d), (n, out)
+    intercept = y - np.einsum("nod,nd->no", jac, X.astype(np.float64))
+    return np.concatenate([jac, intercept[..., None]], axis=-1)
+
+
 def require_relu_family(activation: str, what: str) -> str:
     """``activation`` if it is piecewise linear (:data:`RELU_FAMILY`), else a ValueError."""
     if activation not in RELU_FAMILY:
@@ -218,6 +268,27 @@ def clip_line(w, b: float, domain: Domain) -> np.ndarray | None:
     w, b = w / size, b / size  # the same line, with |w| in [1, sqrt 2]
     origin, direction = -b * w / float(w @ w), np.array([-w[1], w[0]])
     return _clip_segment(origin, direction, bounds)
+
+
+def on_side_polygon(w, b: float, domain: Domain) -> np.ndarray | None:
+    """The part of the rectangle ``domain`` where ``w·x + b > 0`` (where a first-layer unit
+    is on), as polygon corners (k, 2) in order, or None if it is empty.
+
+    >>> on_side_polygon([1.0, 0.0], 0.0, ((-1, 1), (-1, 1))).tolist()
+    [[0.0, -1.0], [1.0, -1.0], [1.0, 1.0], [0.0, 1.0]]
+    """
+    w = np.asarray(w, np.float64)
+    (x0, x1), (y0, y1) = _check_domain(domain)
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    side = corners @ w + b
+    points = []
+    for i in range(4):  # walk the rectangle's edges, keeping the on side (Sutherland–Hodgman)
+        p, q, sp, sq = corners[i], corners[(i + 1) % 4], side[i], side[(i + 1) % 4]
+        if sp > 0:
+            points.append(p)
+        if (sp > 0) != (sq > 0) and sp != sq:
+            points.append(p + (q - p) * (sp / (sp - sq)))
+    return np.array(points) if len(points) >= 3 else None
 
 
 def nearest_sample(X, point) -> int:
@@ -267,7 +338,7 @@ def grid_estimate(model: FCNN, n: int = 101, params=None, X=None) -> Grid:
     return Grid(xs, ys, values.reshape(n, n, -1))
 
 
-def regions(model: FCNN, n: int = 101, X=None) -> Regions:
+def regions(model: FCNN, n: int = 101, X=None, params=None) -> Regions:
     """The activation pattern of every cell of the :func:`grid_estimate` grid, numbered in
     order of first appearance, with each pattern's affine map and cell count.
 
@@ -277,10 +348,11 @@ def regions(model: FCNN, n: int = 101, X=None) -> Regions:
     """
     require_relu_family(model.activation, "regions")
     xs, ys = _grid_axes(model, n, "regions", X)
-    bits = _pack(activation_pattern(model, grid_points(xs, ys)), n * n)
+    bits = _pack(activation_pattern(model, grid_points(xs, ys), params), n * n)
     ids, first, counts = _number_by_first_appearance(bits)
+    params = model.params if params is None else params
     table = [
-        _region(model, k, _unpack(bits[index], model.dims), int(count))
+        _region(params, model.activation, k, _unpack(bits[index], model.dims), int(count))
         for k, (index, count) in enumerate(zip(first, counts))
     ]
     return Regions(xs, ys, ids.reshape(n, n), table)
@@ -381,8 +453,8 @@ def _unpack(bits: np.ndarray, widths: Sequence[int]) -> Pattern:
     return [bits[end - width : end] for width, end in zip(widths, ends)]
 
 
-def _region(model: FCNN, k: int, pattern: Pattern, count: int) -> Region:
-    coef, intercept = local_linear(model.params, pattern, model.activation)
+def _region(params, activation: str, k: int, pattern: Pattern, count: int) -> Region:
+    coef, intercept = local_linear(params, pattern, activation)
     return Region(k, pattern, coef, intercept, count)
 
 

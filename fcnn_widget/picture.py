@@ -15,13 +15,11 @@ JupyterLab's theme.
 
 from __future__ import annotations
 
-import base64
-import io
 from html import escape
 
 import numpy as np
 
-from . import colors, fmt
+from . import colors, fmt, overlays
 from .layout import BAR_H, BAR_W, Layout, network_layout
 from .network import OUTPUT_NAMES
 from .view import View
@@ -43,12 +41,7 @@ def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn", points: bool = Tru
     leaves the plane's data points out (the widget sends them once, apart)."""
     sample = check_sample(sample, view)
     style = view.style
-    lay = network_layout(
-        view.widths,
-        n_groups=len(view.group_names),
-        has_plane=view.grid is not None,
-        title=bool(style.title),
-    )
+    lay = layout_of(view)
     theme = THEMES[style.theme]
     width = style.width or round(lay.width)
     height = style.height or round(lay.height)
@@ -68,12 +61,28 @@ def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn", points: bool = Tru
     out += _header(view, lay, sample)
     out += _edges(view, lay, sample)
     out += _neurons(view, lay, sample, uid)
+    out += overlays.off_marks(view, lay, sample)
+    out += overlays.unit_tags(view, lay)
+    out += overlays.weight_matrices(view, lay, sample)
     out += _bars(view, lay, sample, uid)
     if view.grid is not None:
         out += _plane(view, lay, sample, points)
+    out += overlays.formulas(view, lay, sample)
     out += _chart(view, lay)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def layout_of(view: View) -> Layout:
+    """Where everything of this view's picture sits."""
+    return network_layout(
+        view.widths,
+        n_groups=len(view.group_names),
+        has_plane=view.grid is not None,
+        title=bool(view.style.title),
+        formula_lines=overlays.formula_lines(view),
+        matrices=view.style.show_matrices,
+    )
 
 
 def check_sample(sample, view: View) -> int:
@@ -224,17 +233,21 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
             out.append(
                 f'<line data-role="connector" x1="{lay.column_x[f"z{k}"]:.2f}" y1="{y:.2f}" x2="{lay.column_x[f"a{k}"]:.2f}" y2="{y:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>'
             )
+    response = view.style.mode == "response" and view.response is not None
     for slot in view.slots:
         kind, k = slot[0], int(slot[1:])
         values = view.slot_values(slot)[sample]
+        if response:
+            out += overlays.response_images(view, lay, slot, sample)
         for i, v in enumerate(values):
             cx, cy = lay.node(slot, i)
             fill, ink = _fill_and_ink(view, slot, sample, float(v), uid)
-            out.append(
-                f'<circle data-kind="{kind}" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(v)}" '
-                f'cx="{cx:.2f}" cy="{cy:.2f}" r="{r:.2f}" fill="{fill}" stroke="currentColor" stroke-width="1"/>'
-            )
-            if view.style.show_values and lay.radius >= MIN_LABEL_RADIUS:
+            if not response:
+                out.append(
+                    f'<circle data-kind="{kind}" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(v)}" '
+                    f'cx="{cx:.2f}" cy="{cy:.2f}" r="{r:.2f}" fill="{fill}" stroke="currentColor" stroke-width="1"/>'
+                )
+            if view.style.show_values and lay.radius >= MIN_LABEL_RADIUS and not response:
                 out.append(
                     f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" '
                     f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
@@ -328,15 +341,17 @@ def _plane(view: View, lay: Layout, sample: int, points: bool) -> list[str]:
     )
     out.append(
         f'<image data-role="estimate" x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" preserveAspectRatio="none" '
-        f'href="data:image/png;base64,{_estimate_png(view)}"/>'
+        f'href="{_estimate_png(view)}"/>'
     )
     out.append(
         f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>'
     )
+    out += overlays.region_map(view, lay)
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out.append(
         f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(view) if points else ""}</g>'
     )
+    out += overlays.unit_lines(view, lay)
     rx, ry = ring_position(view, lay, sample)
     out.append(
         f'<circle data-role="ring" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#ffffff" stroke-width="4"/>'
@@ -364,12 +379,10 @@ def _plane(view: View, lay: Layout, sample: int, points: bool) -> list[str]:
 
 def points_markup(view: View) -> str:
     """The data points of the plane coloured by their targets (inside its points group)."""
-    px, py, pw, ph = network_layout(
-        view.widths, n_groups=len(view.group_names), has_plane=True, title=bool(view.style.title)
-    ).plane
     grid = view.grid
     if grid is None:
         return ""
+    px, py, pw, ph = layout_of(view).plane
     lo, hi = view.plane_range
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out = []
@@ -384,30 +397,16 @@ def points_markup(view: View) -> str:
 
 
 def _estimate_png(view: View) -> str:
-    """The model's estimate over the grid, coloured like the targets, as a base64 PNG."""
-    from PIL import Image
-
-    lo, hi = view.plane_range
+    """The model's estimate over the grid, coloured like the targets, as a PNG data URI
+    (slightly transparent, so the target-coloured points stand out on it)."""
     values = view.grid.values
     if view.task == "multiclass":
         scalar = np.argmax(values, axis=-1).astype(np.float64)
     else:
         scalar = values[..., 0].astype(np.float64)
-    t = (scalar - lo) / (hi - lo) if hi > lo else np.full_like(scalar, 0.5)
-    idx = np.clip(
-        np.floor(np.nan_to_num(t) * (colors.LUT_SIZE - 1) + 0.5), 0, colors.LUT_SIZE - 1
-    ).astype(int)
-    table = np.array(
-        [[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in view.style.palette.colors], np.uint8
-    )
-    rgb = table[idx]
-    rgb[~np.isfinite(scalar)] = (208, 0, 111)
+    lo, hi = view.plane_range
     # Row 0 of the grid is the lowest y: flip so the image's top row is the top of the plane.
-    # Lighten towards white so the target-coloured points stand out on the estimate.
-    rgba = np.concatenate([rgb[::-1], np.full(rgb.shape[:2] + (1,), 200, np.uint8)], axis=-1)
-    buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, format="PNG", optimize=True)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return overlays.png_uri(overlays.lut_rgba(scalar[::-1], lo, hi, view.style.palette, alpha=200))
 
 
 def _chart(view: View, lay: Layout) -> list[str]:

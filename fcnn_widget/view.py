@@ -41,6 +41,10 @@ class Style:
     background: str | None = None  # None = transparent
     width: int | None = None  # None = the layout's natural size
     height: int | None = None
+    mode: str = "network"  # "network": neurons as circles; "response": as maps over the plane
+    show_lines: bool = False  # first-layer lines w·x + b = 0 on the plane
+    show_regions: bool = False  # the linear regions of a ReLU net on the plane
+    show_matrices: bool = False  # each layer's weight matrix as a heatmap
 
 
 def make_style(
@@ -57,8 +61,15 @@ def make_style(
     colors.check_choice(norm_scope, "norm_scope", colors.SCOPES)
     if dressing.get("theme", "light") not in ("light", "dark"):
         raise ValueError(f"unknown theme {dressing['theme']!r}; valid choices are light, dark")
+    colors.check_choice(dressing.get("mode", "network"), "view", MODES)
     sym = pal.diverging if symmetric is None else bool(symmetric)
     return Style(pal, norm, norm_scope, sym, bool(robust), **dressing)
+
+
+MODES = ("network", "response")
+GRID = 81  # points per axis of the plane's estimate and local maps
+RESPONSE_GRID = 29  # points per axis of each neuron's response map
+MAX_FORMULA_INPUTS = 4  # local linear formulas are shown for inputs up to this wide
 
 
 @dataclass
@@ -83,6 +94,11 @@ class View:
     loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     test_loss: np.ndarray | None = None
     epoch: int = 0
+    local: np.ndarray | None = None  # (n, out, d + 1): each sample's local affine map
+    grid_local: np.ndarray | None = None  # (GRID * GRID, out, 3): the same per grid point
+    region_ids: np.ndarray | None = None  # (GRID, GRID) linear-region id (ReLU family)
+    response: np.ndarray | None = None  # (RESPONSE_GRID², cols): every neuron over the plane
+    response_axes: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def n_samples(self) -> int:
@@ -194,9 +210,27 @@ def build_view(
         test_loss=model.history.test_loss,
         epoch=model.history.epochs if epoch is None else int(epoch),
     )
-    if model.widths[0] == 2:
-        view.grid = analysis.grid_estimate(model, n=81, params=params, X=X)
+    _add_analysis(view, model, params)
     return restyle(view, style)
+
+
+def _add_analysis(view: View, model: FCNN, params) -> None:
+    """The plane's estimate, every sample's local affine map, and for 2-D inputs the same
+    over the plane, the linear regions and every neuron's response map."""
+    if model.widths[0] <= MAX_FORMULA_INPUTS:
+        view.local = analysis.local_maps(params, model.activation, view.X).astype(np.float32)
+    if model.widths[0] != 2:
+        return
+    view.grid = analysis.grid_estimate(model, n=GRID, params=params, X=view.X)
+    points = analysis.grid_points(view.grid.xs, view.grid.ys)
+    view.grid_local = analysis.local_maps(params, model.activation, points).astype(np.float32)
+    if model.activation in analysis.RELU_FAMILY and len(model.widths) > 2:
+        ids = analysis.regions(model, n=GRID, X=view.X, params=params).ids
+        view.region_ids = ids.astype(np.int32)
+    (x0, x1), (y0, y1) = analysis.plot_domain(model, view.X)
+    xs, ys = np.linspace(x0, x1, RESPONSE_GRID), np.linspace(y0, y1, RESPONSE_GRID)
+    view.response = trace_values(model, analysis.grid_points(xs, ys), params)[0]
+    view.response_axes = (xs, ys)
 
 
 def restyle(view: View, style: Style) -> View:

@@ -29,14 +29,19 @@ import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, colors, export, picture, view
-from .layout import network_layout
+from . import adapters, colors, export, overlays, picture
+from . import view as views
 from .model import FCNN
+from .network import RELU_FAMILY
 from .timeline import Timeline
 from .training import History
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _STYLE_TRAITS = (
+    "view",
+    "show_lines",
+    "show_regions",
+    "show_matrices",
     "palette",
     "norm",
     "norm_scope",
@@ -75,6 +80,10 @@ class FCNNWidget(anywidget.AnyWidget):
     show_values = traitlets.Bool(True).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     caption = traitlets.Unicode("").tag(sync=True)
+    view = traitlets.Unicode("network").tag(sync=True)  # or "response": neurons as maps
+    show_lines = traitlets.Bool(False).tag(sync=True)  # first-layer lines on the plane
+    show_regions = traitlets.Bool(False).tag(sync=True)  # linear regions on the plane
+    show_matrices = traitlets.Bool(False).tag(sync=True)  # weight matrices as heatmaps
 
     # What the page draws from (private: written by Python only).
     _svg = traitlets.Unicode("").tag(sync=True)
@@ -84,6 +93,9 @@ class FCNNWidget(anywidget.AnyWidget):
     _targets = traitlets.Bytes(b"").tag(sync=True)
     _params = traitlets.Bytes(b"").tag(sync=True)
     _ranges = traitlets.Bytes(b"").tag(sync=True)
+    _local = traitlets.Bytes(b"").tag(sync=True)  # (n, out, d + 1) local affine maps
+    _grid_local = traitlets.Bytes(b"").tag(sync=True)  # the same per plane grid point
+    _region_ids = traitlets.Bytes(b"").tag(sync=True)  # int32 linear region per grid point
     _timeline = traitlets.Bytes(b"").tag(sync=True)
     _timeline_sample = traitlets.Int(0).tag(sync=True)  # the sample _timeline was packed for
     _epochs = traitlets.Bytes(b"").tag(sync=True)
@@ -106,6 +118,10 @@ class FCNNWidget(anywidget.AnyWidget):
         show_values: bool = True,
         title: str = "",
         caption: str = "",
+        view: str = "network",
+        show_lines: bool = False,
+        show_regions: bool = False,
+        show_matrices: bool = False,
         activation: str | None = None,
     ) -> None:
         model = adapters.as_fcnn(model, activation=activation, samples=samples)
@@ -117,20 +133,31 @@ class FCNNWidget(anywidget.AnyWidget):
         self._thread: threading.Thread | None = None
         name = self._remember_palette(palette)
         style = self._make_style(
-            name, norm, norm_scope, symmetric, robust, show_values, title, caption
+            name,
+            norm,
+            norm_scope,
+            symmetric,
+            robust,
+            show_values,
+            title,
+            caption,
+            view,
+            show_lines,
+            show_regions,
+            show_matrices,
         )
-        X, _, n_total = view.shown_samples(model, samples)
+        X, _, n_total = views.shown_samples(model, samples)
         if len(X) < n_total:
             warnings.warn(
-                f"{n_total} samples exceed the widget's {view.PAYLOAD_BUDGET_BYTES >> 20} MB "
+                f"{n_total} samples exceed the widget's {views.PAYLOAD_BUDGET_BYTES >> 20} MB "
                 f"budget; showing the first {len(X)}",
                 stacklevel=2,
             )
         self.timeline = Timeline(model, X)
         epoch = self.timeline.epochs[-1] if epoch is None else self._check_epoch(epoch)
         self._latest = self.timeline.epochs[-1]
-        self.view = self._frame(style, epoch)
-        picture.check_sample(sample, self.view)
+        self.frame = self._frame(style, epoch)
+        picture.check_sample(sample, self.frame)
         super().__init__(
             sample=sample,
             epoch=epoch,
@@ -142,6 +169,10 @@ class FCNNWidget(anywidget.AnyWidget):
             show_values=show_values,
             title=title,
             caption=caption,
+            view=view,
+            show_lines=show_lines,
+            show_regions=show_regions,
+            show_matrices=show_matrices,
         )
         self._uid = f"fcnn{id(self):x}"
         self._push_all()
@@ -211,7 +242,7 @@ class FCNNWidget(anywidget.AnyWidget):
 
     def to_svg(self, sample: int | None = None) -> str:
         """The picture the page shows, as SVG text (for ``sample``, default the current one)."""
-        return picture.to_svg(self.view, self.sample if sample is None else sample, uid=self._uid)
+        return picture.to_svg(self.frame, self.sample if sample is None else sample, uid=self._uid)
 
     def save_svg(self, path, sample: int | None = None):
         """Write :meth:`to_svg` to ``path``."""
@@ -225,8 +256,8 @@ class FCNNWidget(anywidget.AnyWidget):
         """The fill of a neuron (``kind`` "x", "z" or "a") as the page must draw it."""
         sample = self.sample if sample is None else sample
         slot = "x0" if kind == "x" else f"{kind}{layer}"
-        value = float(self.view.slot_values(slot)[sample, index])
-        return self.view.color(slot, sample, value)
+        value = float(self.frame.slot_values(slot)[sample, index])
+        return self.frame.color(slot, sample, value)
 
     def close(self) -> None:
         if getattr(self, "model", None) is not None:  # absent if __init__ failed early
@@ -237,8 +268,8 @@ class FCNNWidget(anywidget.AnyWidget):
     @traitlets.validate("sample")
     def _valid_sample(self, proposal):
         value = proposal["value"]
-        if hasattr(self, "view"):
-            n = self.view.n_samples
+        if hasattr(self, "frame"):
+            n = self.frame.n_samples
             if not 0 <= value < n:
                 raise traitlets.TraitError(
                     f"sample {value} is out of range; valid samples are 0..{n - 1}"
@@ -318,7 +349,7 @@ class FCNNWidget(anywidget.AnyWidget):
             following = self.epoch == self._latest
             self._latest = self.timeline.epochs[-1]
             epoch = self._latest if following else self.epoch
-            self.view = self._frame(self.view.style, epoch)
+            self.frame = self._frame(self.frame.style, epoch)
             with self.hold_sync():
                 self.set_trait("epoch", epoch) if epoch != self.epoch else None
                 self._push_frame()
@@ -340,9 +371,21 @@ class FCNNWidget(anywidget.AnyWidget):
         return palette
 
     def _make_style(
-        self, palette, norm, norm_scope, symmetric, robust, show_values, title, caption
+        self,
+        palette,
+        norm,
+        norm_scope,
+        symmetric,
+        robust,
+        show_values,
+        title,
+        caption,
+        mode,
+        show_lines,
+        show_regions,
+        show_matrices,
     ):
-        return view.make_style(
+        return views.make_style(
             self._colormaps.get(palette, palette),
             norm,
             norm_scope,
@@ -351,11 +394,15 @@ class FCNNWidget(anywidget.AnyWidget):
             show_values=show_values,
             title=title,
             caption=caption,
+            mode=mode,
+            show_lines=show_lines,
+            show_regions=show_regions,
+            show_matrices=show_matrices,
         )
 
-    def _frame(self, style: view.Style, epoch: int) -> view.View:
+    def _frame(self, style: views.Style, epoch: int) -> views.View:
         """The view of ``epoch``: the timeline's cached trace, so scrubbing and frames agree."""
-        return view.build_view(
+        return views.build_view(
             self.model,
             self._samples,
             style,
@@ -381,16 +428,20 @@ class FCNNWidget(anywidget.AnyWidget):
             self.show_values,
             self.title,
             self.caption,
+            self.view,
+            self.show_lines,
+            self.show_regions,
+            self.show_matrices,
         )
         with self._lock:
-            view.restyle(self.view, style)
+            views.restyle(self.frame, style)
             with self.hold_sync():
                 self._push_frame(points=True)
                 self._push_timeline()
 
     def _on_epoch(self, change):
         with self._lock:
-            self.view = self._frame(self.view.style, change["new"])
+            self.frame = self._frame(self.frame.style, change["new"])
             with self.hold_sync():
                 self._push_frame()
 
@@ -399,11 +450,11 @@ class FCNNWidget(anywidget.AnyWidget):
             self._pack_timeline()
 
     def _pack_timeline(self):
-        self._timeline = self.timeline.pack(self.view.style, self.sample).tobytes()
+        self._timeline = self.timeline.pack(self.frame.style, self.sample).tobytes()
         self._timeline_sample = self.sample
 
     def _push_all(self):
-        v = self.view
+        v = self.frame
         with self.hold_sync():
             targets = v.targets if v.targets is not None else np.zeros((v.n_samples, 0), np.float32)
             self._targets = np.ascontiguousarray(targets, np.float32).tobytes()
@@ -413,12 +464,15 @@ class FCNNWidget(anywidget.AnyWidget):
     def _push_frame(self, points: bool = False):
         """The shown epoch: values, parameters, ranges and picture (points only on demand:
         they change with the style, not with training)."""
-        v = self.view
+        v = self.frame
         self._values = v.values.tobytes()
         self._params = b"".join(
             np.ascontiguousarray(a, np.float32).tobytes() for W, b in v.params for a in (W, b)
         )
         self._ranges = np.ascontiguousarray(v.ranges, np.float32).tobytes()
+        self._local = _bytes(v.local, np.float32)
+        self._grid_local = _bytes(v.grid_local, np.float32)
+        self._region_ids = _bytes(v.region_ids, np.int32)
         self._meta = self._describe(v)
         if points:
             self._points = picture.points_markup(v)
@@ -455,14 +509,12 @@ class FCNNWidget(anywidget.AnyWidget):
             "stopped": self.model.history.stopped,
         }
 
-    def _describe(self, v: view.View) -> dict:
-        lay = network_layout(
-            v.widths,
-            n_groups=len(v.group_names),
-            has_plane=v.grid is not None,
-            title=bool(v.style.title),
-        )
+    def _describe(self, v: views.View) -> dict:
+        lay = picture.layout_of(v)
         return {
+            "formula_lhs": [overlays.formula_lhs(v, j) for j in range(v.widths[-1])],
+            "grid_n": 0 if v.grid is None else len(v.grid.xs),
+            "relu_family": v.activation in RELU_FAMILY,
             "uid": self._uid,
             "n_samples": v.n_samples,
             "n_cols": int(v.values.shape[1]),
@@ -492,6 +544,10 @@ class FCNNWidget(anywidget.AnyWidget):
                 ],
             },
         }
+
+
+def _bytes(array, dtype) -> bytes:
+    return b"" if array is None else np.ascontiguousarray(array, dtype).tobytes()
 
 
 def _ui_poller():

@@ -40,10 +40,15 @@ export function buildControls(model, { onSample, onSet }) {
   const [symmetric, symLabel] = checkbox("symmetric", "centre 0");
   const [robust, robLabel] = checkbox("robust", "robust");
   const [values, valLabel] = checkbox("show_values", "values");
+  const mode = select("view", "neurons drawn as", ["network", "response"]);
+  const [lines, linesLabel] = checkbox("show_lines", "unit lines");
+  const [regions, regionsLabel] = checkbox("show_regions", "regions");
+  const [matrices, matricesLabel] = checkbox("show_matrices", "W matrices");
   const bar = el("div", { class: "fcnn-controls" }, [
     el("span", { class: "fcnn-group" }, [el("span", { text: "sample" }), prev, slider, next, box, count]),
     el("span", { class: "fcnn-group" }, [el("span", { text: "palette" }), palette]),
     el("span", { class: "fcnn-group" }, [el("span", { text: "norm" }), norm, scope, symLabel, robLabel, valLabel]),
+    el("span", { class: "fcnn-group" }, [el("span", { text: "view" }), mode, linesLabel, regionsLabel, matricesLabel]),
   ]);
 
   const n = () => model.get("_meta").n_samples || 1;
@@ -59,6 +64,10 @@ export function buildControls(model, { onSample, onSet }) {
   symmetric.addEventListener("change", () => onSet("symmetric", symmetric.checked));
   robust.addEventListener("change", () => onSet("robust", robust.checked));
   values.addEventListener("change", () => onSet("show_values", values.checked));
+  mode.addEventListener("change", () => onSet("view", mode.value));
+  lines.addEventListener("change", () => onSet("show_lines", lines.checked));
+  regions.addEventListener("change", () => onSet("show_regions", regions.checked));
+  matrices.addEventListener("change", () => onSet("show_matrices", matrices.checked));
 
   function showSample(s) {
     slider.max = String(n() - 1);
@@ -78,6 +87,13 @@ export function buildControls(model, { onSample, onSet }) {
     symmetric.checked = Boolean(model.get("symmetric"));
     robust.checked = model.get("robust");
     values.checked = model.get("show_values");
+    mode.value = model.get("view");
+    lines.checked = model.get("show_lines");
+    regions.checked = model.get("show_regions");
+    matrices.checked = model.get("show_matrices");
+    const plane = Boolean(model.get("_meta").plane);
+    linesLabel.hidden = regionsLabel.hidden = !plane;
+    regionsLabel.hidden = !plane || !model.get("_meta").relu_family;
   }
   return { bar, showSample, showSettings, step };
 }

@@ -4,6 +4,7 @@
 import { exact, fixed } from "./format.js";
 import { edgeStyle, fillAndInk } from "./colors.js";
 import { slotOf } from "./data.js";
+import { indexAnalysis, restyleAnalysis } from "./analysis.js";
 
 /** Find the picture's changeable elements once per picture. */
 export function indexPicture(svg) {
@@ -11,7 +12,7 @@ export function indexPicture(svg) {
   const labels = new Map(pick("text[data-label]").map((t) => [t.dataset.label, t]));
   return {
     svg,
-    neurons: pick("circle[data-kind]").map((el) => ({
+    neurons: pick("circle[data-kind], image[data-kind]").map((el) => ({
       el,
       slot: slotOf(el.dataset.kind, el.dataset.layer),
       index: Number(el.dataset.index),
@@ -26,6 +27,10 @@ export function indexPicture(svg) {
       el, k: Number(el.dataset.layer), from: Number(el.dataset.from), to: Number(el.dataset.to),
     })),
     biases: pick('rect[data-kind="b"]').map((el) => ({ el, k: Number(el.dataset.layer), index: Number(el.dataset.index) })),
+    cells: pick('rect[data-role="wcell"]').map((el) => ({
+      el, k: Number(el.dataset.layer), from: Number(el.dataset.from), to: Number(el.dataset.to),
+    })),
+    analysis: indexAnalysis(svg),
   };
 }
 
@@ -40,7 +45,7 @@ export function restyle(pic, state, src, withParams) {
     const [lo, hi] = src.range(n.slot);
     const [fill, ink] = fillAndInk(v, lo, hi, meta);
     n.el.setAttribute("data-value", exact(v));
-    n.el.setAttribute("fill", fill);
+    if (n.el.tagName !== "image") n.el.setAttribute("fill", fill); // response maps keep their image
     if (n.label) {
       n.label.textContent = fixed(v, 2);
       n.label.setAttribute("fill", ink);
@@ -59,6 +64,7 @@ export function restyle(pic, state, src, withParams) {
     t.textContent = fixed(t.dataset.end === "hi" ? hi : lo, 2);
   }
   if (withParams || (meta.range_rows > 1 && paramsShareNodeRange(meta))) restyleParams(pic, state, src);
+  restyleAnalysis(pic.analysis, state, src);
 }
 
 /** picture.epoch_marker_x in Python. */
@@ -92,6 +98,13 @@ function restyleParams(pic, state, src) {
     e.el.setAttribute("data-value", exact(w));
     e.el.setAttribute("stroke", stroke);
     e.el.setAttribute("stroke-width", width);
+  }
+  for (const c of pic.cells) {
+    const { W, nOut } = src.params[c.k - 1];
+    const w = W[c.from * nOut + c.to];
+    const [lo, hi] = src.range(`w${c.k}`);
+    c.el.setAttribute("data-value", exact(w));
+    c.el.setAttribute("fill", edgeStyle(w, lo, hi, state.meta)[0]);
   }
   for (const b of pic.biases) {
     const v = src.params[b.k - 1].b[b.index];

@@ -13,6 +13,7 @@ export function describe(el, state, src) {
   const k = Number(d.layer);
   const L = state.meta.widths.length - 1;
   const exactValue = d.value;
+  if (d.role === "wcell") return `W${sup(k)}[${d.from}, ${d.to}] (unit ${d.from} → unit ${d.to}) = ${exactValue}`;
   if (d.kind === "x") return `x${sub(Number(d.index) + 1)} (input ${Number(d.index) + 1}) = ${exactValue}`;
   if (d.kind === "w") return `w${sup(k)} from unit ${d.from} to unit ${d.to} = ${exactValue}`;
   if (d.kind === "b") return `b${sup(k)}${sub(d.index)} = ${exactValue}`;
@@ -36,20 +37,26 @@ function sumTerms(src, k, j) {
   return terms.join(" + ");
 }
 
-export function attachTooltip(root, figure, getState, getSource) {
+/** Hover text for neurons, weights, biases and matrix cells; `describeAt(event)` gives
+ * text for other places (the plane) or null. */
+export function attachTooltip(root, figure, getState, getSource, describeAt) {
   const tip = document.createElement("div");
   tip.className = "fcnn-tooltip";
   tip.setAttribute("role", "tooltip");
   tip.hidden = true;
   root.appendChild(tip);
   const over = (event) => {
-    const el = event.target.closest("[data-kind]");
-    if (!el || !figure.contains(el)) { tip.hidden = true; return; }
-    tip.textContent = describe(el, getState(), getSource());
+    const el = event.target.closest('[data-kind], [data-role="wcell"]');
+    const text = el && figure.contains(el) ? describe(el, getState(), getSource()) : describeAt(event);
+    if (!text) { tip.hidden = true; return; }
+    tip.textContent = text;
     const box = root.getBoundingClientRect();
-    tip.style.left = `${event.clientX - box.left + 14}px`;
-    tip.style.top = `${event.clientY - box.top + 14}px`;
     tip.hidden = false;
+    // Keep the tip inside the widget: flip it left of the pointer near the right edge.
+    const left = event.clientX - box.left + 14;
+    const fits = left + tip.offsetWidth <= box.width;
+    tip.style.left = `${fits ? left : Math.max(0, event.clientX - box.left - 14 - tip.offsetWidth)}px`;
+    tip.style.top = `${event.clientY - box.top + 14}px`;
   };
   const out = () => { tip.hidden = true; };
   figure.addEventListener("mousemove", over);

@@ -5,9 +5,11 @@ import { indexPicture, restyle } from "./network.js";
 import { eventToData, moveRing, nearestSample } from "./plane.js";
 import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.js";
 import { attachTooltip } from "./tooltip.js";
+import { buildToolbar } from "./toolbar.js";
+import { describePoint } from "./analysis.js";
 
-const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_timeline", "_timeline_sample", "_epochs", "_history"];
-const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "_palettes"];
+const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_timeline", "_timeline_sample", "_epochs", "_history"];
+const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "view", "show_lines", "show_regions", "show_matrices", "_palettes"];
 const EPOCH_SYNC_DELAY_MS = 120; // ask the kernel for a full frame once scrubbing pauses
 
 /** Hosts without a kernel (a static page) may lack save_changes or send: keep working. */
@@ -46,6 +48,7 @@ function render({ model, el }) {
   });
   const training = buildTrainingBar({ onStop: () => send(model, { type: "stop" }) });
   controls.bar.appendChild(epochControl.bar);
+  controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
 
   /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
@@ -115,7 +118,11 @@ function render({ model, el }) {
   };
   figure.addEventListener("click", onClick);
   window.addEventListener("keydown", onKey, true);
-  const dropTooltip = attachTooltip(el, figure, () => state, () => source);
+  const describeAt = (event) => {
+    const point = pic && eventToData(pic.svg, state, event);
+    return point ? describePoint(state, point) : null;
+  };
+  const dropTooltip = attachTooltip(el, figure, () => state, () => source, describeAt);
   draw();
   onProgress();
 

@@ -34,14 +34,14 @@ def test_fit_follows_the_latest_epoch_and_records_history():
     assert np.isnan(loss[1]).all()  # no test set
     assert w._progress["running"] is False and w._progress["done"] == 12
     # The frame shows the model as it now is.
-    np.testing.assert_array_equal(w.view.params[0][0], w.model.params[0][0])
+    np.testing.assert_array_equal(w.frame.params[0][0], w.model.params[0][0])
 
 
 def test_plain_model_fit_updates_a_shown_widget():
     model = FCNN([3], dataset="prod")
     w = FCNNWidget(model)
     model.fit(epochs=5)
-    assert w.epoch == 5 and w.view.epoch == 5
+    assert w.epoch == 5 and w.frame.epoch == 5
     assert "epoch 5 of 5" in w._svg
 
 
@@ -108,12 +108,14 @@ def test_epoch_scrubbing_shows_that_snapshot():
     w.fit(epochs=20, snapshot_every=5)
     w.epoch = 10
     snapshot = model.history.snapshots[list(model.history.snapshot_epochs).index(10)]
-    np.testing.assert_array_equal(w.view.params[0][0], snapshot[0][0])
+    np.testing.assert_array_equal(w.frame.params[0][0], snapshot[0][0])
     trace = model.trace(model.dataset.X, params=snapshot)
     values = np.frombuffer(w._values, np.float32).reshape(2500, -1)
     np.testing.assert_array_equal(values[:, w._meta["offsets"]["a2"]], trace.a[2][:, 0])
     assert "epoch 10 of 20" in w._svg
-    with pytest.raises(traitlets.TraitError, match="epoch 7 has no recorded snapshot; valid epochs are 0, 5, 10"):
+    with pytest.raises(
+        traitlets.TraitError, match="epoch 7 has no recorded snapshot; valid epochs are 0, 5, 10"
+    ):
         w.epoch = 7
     # A widget scrubbed back stays there while training goes on.
     w.fit(epochs=5, snapshot_every=5)
@@ -131,9 +133,13 @@ def test_timeline_rows_hold_sample_values_params_and_ranges():
     for i in range(len(w.epochs)):
         snapshot = model.history.snapshots[i]
         trace = model.trace(model.dataset.X, params=snapshot)
-        np.testing.assert_array_equal(rows[i, meta["offsets"]["z1"] : meta["offsets"]["z1"] + 3], trace.z[1][7])
+        np.testing.assert_array_equal(
+            rows[i, meta["offsets"]["z1"] : meta["offsets"]["z1"] + 3], trace.z[1][7]
+        )
         flat = np.concatenate([a.ravel() for W, b in snapshot for a in (W, b)])
-        np.testing.assert_array_equal(rows[i, meta["n_cols"] : meta["n_cols"] + meta["n_params"]], flat)
+        np.testing.assert_array_equal(
+            rows[i, meta["n_cols"] : meta["n_cols"] + meta["n_params"]], flat
+        )
     # The last row's ranges are the frame's ranges for that sample.
     frame = np.frombuffer(w._ranges, np.float32).reshape(2500, -1)
     np.testing.assert_array_equal(rows[-1, meta["n_cols"] + meta["n_params"] :], frame[7])

@@ -37,10 +37,13 @@ def test_live_training_stop_and_epoch_scrub(lab):
     nb.command("notebook:run-cell", wait=False)  # resolves only when the cell is done
 
     # The page moves while the training cell still runs.
-    nb.wait_for("() => Number(document.querySelector('.fcnn-widget')?.dataset.epoch) >= 4", timeout=120)
+    nb.wait_for(
+        "() => Number(document.querySelector('.fcnn-widget')?.dataset.epoch) >= 4", timeout=120
+    )
     first_epoch, first_points = shown_epoch(root), train_points(root)
     nb.wait_for(
-        f"() => Number(document.querySelector('.fcnn-widget').dataset.epoch) > {first_epoch}", timeout=60
+        f"() => Number(document.querySelector('.fcnn-widget').dataset.epoch) > {first_epoch}",
+        timeout=60,
     )
     assert train_points(root) >= first_points
     assert root.locator('[data-control="progress"]').is_visible()
@@ -62,13 +65,24 @@ def test_live_training_stop_and_epoch_scrub(lab):
     slider.press("Home")
     slider.press("ArrowRight")  # the second snapshot: epoch 2
     nb.wait_for("() => document.querySelector('.fcnn-widget').dataset.epoch === '2'", timeout=10)
-    expected = nb.kernel_value("[float(v) for v in w.timeline.values_at(2)[3, w._meta['offsets']['a1']:][:4]]")
-    shown = [float(root.locator(f'circle[data-kind="a"][data-layer="1"][data-index="{i}"]').get_attribute("data-value")) for i in range(4)]
+    expected = nb.kernel_value(
+        "[float(v) for v in w.timeline.values_at(2)[3, w._meta['offsets']['a1']:][:4]]"
+    )
+    shown = [
+        float(
+            root.locator(f'circle[data-kind="a"][data-layer="1"][data-index="{i}"]').get_attribute(
+                "data-value"
+            )
+        )
+        for i in range(4)
+    ]
     assert shown == expected
     edge = root.locator('line[data-kind="w"][data-layer="2"][data-from="0"][data-to="0"]')
-    assert float(edge.get_attribute("data-value")) == nb.kernel_value("float(w.timeline.params_at(2)[1][0][0, 0])")
+    assert float(edge.get_attribute("data-value")) == nb.kernel_value(
+        "float(w.timeline.params_at(2)[1][0][0, 0])"
+    )
     # ...and the kernel catches up with the full frame of that epoch.
-    nb.wait_for_kernel("w.epoch == 2 and w.view.epoch == 2")
+    nb.wait_for_kernel("w.epoch == 2 and w.frame.epoch == 2")
     nb.screenshot(root, "epoch-2")
     nb.assert_no_errors()
 
@@ -79,9 +93,13 @@ def test_foreground_fit_updates_live_and_an_interrupt_keeps_the_history(lab):
     root = nb.page.locator(".fcnn-widget").first
     root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
     nb.command("notebook:run-cell", wait=False)
-    nb.wait_for("() => Number(document.querySelector('.fcnn-widget')?.dataset.epoch) >= 3", timeout=120)
+    nb.wait_for(
+        "() => Number(document.querySelector('.fcnn-widget')?.dataset.epoch) >= 3", timeout=120
+    )
     seen = shown_epoch(root)
-    nb.wait_for(f"() => Number(document.querySelector('.fcnn-widget').dataset.epoch) > {seen}", timeout=60)
+    nb.wait_for(
+        f"() => Number(document.querySelector('.fcnn-widget').dataset.epoch) > {seen}", timeout=60
+    )
     # This kernel cannot hand a click to a running cell: the page says to interrupt instead.
     hint = root.locator('[data-control="stop-hint"]')
     stop = root.locator('button[data-control="stop"]')

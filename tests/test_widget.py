@@ -57,7 +57,7 @@ def test_data_values_are_exact_and_fills_follow_palette_and_norm(model):
         k, i = int(el.get("data-layer")), int(el.get("data-index"))
         assert np.float32(float(el.get("data-value"))) == trace.z[k][1027, i]
         assert el.get("fill") == w.color_of("z", k, i)
-    lo, hi = w.view.range_of("z2", 1027)
+    lo, hi = w.frame.range_of("z2", 1027)
     value = float(trace.z[2][1027, 0])
     expected = colors.resolve_palette("rainbow").colors[colors.lut_index(value, lo, hi)]
     assert w.color_of("z", 2, 0) == expected

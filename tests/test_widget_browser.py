@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 SETUP = """
 from fcnn_widget import FCNN, FCNNWidget
-from fcnn_widget import analysis
+from fcnn_widget import analysis, overlays
 model = FCNN([5, 5], "relu", dataset="prod", seed=0)
 model.fit(epochs=30, lr=0.005)
 w = FCNNWidget(model, sample=10)
@@ -94,7 +94,7 @@ def test_page_controls_set_the_kernel_traits(widget_page):
     nb.wait_for_kernel("w.sample == 1027")
     # The page drew sample 1027 without asking the kernel: its values are the kernel's.
     value = float(neuron(root, "a", 3, 0).get_attribute("data-value"))
-    assert value == nb.kernel_value("float(w.view.slot_values('a3')[1027, 0])")
+    assert value == nb.kernel_value("float(w.frame.slot_values('a3')[1027, 0])")
     root.locator('select[data-control="palette"]').select_option("cool")
     nb.wait_for_kernel("w.palette == 'cool'")
     root.locator('select[data-control="norm"]').select_option("layer")
@@ -108,13 +108,13 @@ def test_clicking_the_plane_selects_the_nearest_sample(widget_page):
     # whatever sub-pixel rounding the click meets.
     target = nb.kernel_value(
         "(lambda X: int(((X[:, None] - X[None]) ** 2).sum(-1).__iadd__("
-        "__import__('numpy').diag(__import__('numpy').full(len(X), 1e9))).min(1).argmax()))(w.view.X)"
+        "__import__('numpy').diag(__import__('numpy').full(len(X), 1e9))).min(1).argmax()))(w.frame.X)"
     )
     dot = root.locator('g[data-role="points"] circle').nth(target)
     box = dot.bounding_box()
     nb.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     nb.wait_for_kernel(f"w.sample == {target}")
-    assert nb.kernel_value(f"analysis.nearest_sample(w.view.X, w.view.X[{target}])") == target
+    assert nb.kernel_value(f"analysis.nearest_sample(w.frame.X, w.frame.X[{target}])") == target
     assert root.evaluate("(el) => el.dataset.sample") == str(target)
 
 
@@ -130,3 +130,36 @@ def test_page_picture_equals_python_svg_element_by_element(widget_page):
         assert len(page_elements) == len(python)
         for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
             assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
+
+
+def test_analysis_overlays_hover_formula_and_response_view(widget_page):
+    nb, root = widget_page
+    nb.execute(
+        "w.sample = 1027; w.show_lines = True; w.show_regions = True; w.show_matrices = True"
+    )
+    root.locator('image[data-role="regions"]').wait_for()
+    count = int(root.locator('image[data-role="regions"]').get_attribute("data-count"))
+    assert count == nb.kernel_value("len(set(w.frame.region_ids.ravel().tolist()))")
+    assert root.locator('line[data-role="unit-line"]').count() >= 1
+    assert root.locator('rect[data-role="wcell"]').count() == 2 * 5 + 5 * 5 + 5
+    # Hovering the plane shows the local map there, as the kernel computed it.
+    box = root.locator('image[data-role="estimate"]').bounding_box()
+    nb.page.mouse.move(box["x"] + 0.7 * box["width"], box["y"] + 0.25 * box["height"])
+    tip = root.locator(".fcnn-tooltip")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    assert "local linear map" in text and "region" in text
+    region = int(text.split("region ")[1].split(" ")[0])
+    formula = text.strip().splitlines()[-1]
+    # Every grid point of a region carries that region's one affine map.
+    same = nb.kernel_value(
+        f"sorted({{overlays.formula_text(w.frame.grid_local[g, 0], 'ŷ') for g in "
+        f"__import__('numpy').flatnonzero(w.frame.region_ids.ravel() == {region})}})"
+    )
+    assert formula in same
+    nb.screenshot(root, "widget-overlays")
+    nb.execute('w.view = "response"')
+    nb.wait_for("() => document.querySelectorAll('.fcnn-widget image[data-kind]').length === 24")
+    nb.screenshot(root, "widget-response-view")
+    nb.execute('w.view = "network"; w.show_lines = w.show_regions = w.show_matrices = False')
+    nb.assert_no_errors()

@@ -1,0 +1,264 @@
+"""The analysis drawn into the picture: the sample's local linear formula, which ReLU units
+are off, the first-layer lines and linear regions on the plane, neuron response maps and
+weight-matrix heatmaps. Each function returns SVG elements for :mod:`fcnn_widget.picture`.
+
+Elements that change with the sample (the formula, the off marks) follow rules the page
+repeats in ``js/analysis.js``: :func:`formula_text` and "off means not z > 0".
+
+>>> import numpy as np
+>>> formula_text(np.array([0.444, -0.0147, 0.0266]), "ŷ")
+'ŷ ≈ 0.444·x₁ − 0.015·x₂ + 0.027'
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+
+import matplotlib
+import numpy as np
+
+from . import analysis, colors, fmt
+from .layout import Layout
+from .network import RELU_FAMILY
+from .view import View
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+MAX_FORMULAS = 3  # output lines shown; wider outputs are listed on hover
+
+
+def png_uri(rgba: np.ndarray) -> str:
+    """An (h, w, 4) uint8 image as a PNG data URI."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def lut_rgba(values: np.ndarray, lo: float, hi: float, palette: colors.Palette, alpha: int = 255):
+    """Values through a palette (the arithmetic of :func:`colors.lut_index`) as RGBA pixels;
+    non-finite values in the non-finite mark's magenta."""
+    t = (values - lo) / (hi - lo) if hi > lo else np.full_like(values, 0.5)
+    idx = np.floor(np.nan_to_num(t) * (colors.LUT_SIZE - 1) + 0.5)
+    idx = np.clip(idx, 0, colors.LUT_SIZE - 1).astype(int)
+    table = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in palette.colors], np.uint8)
+    rgb = table[idx]
+    rgb[~np.isfinite(values)] = (208, 0, 111)
+    return np.concatenate([rgb, np.full(rgb.shape[:-1] + (1,), alpha, np.uint8)], axis=-1)
+
+
+# -- the local linear formula -----------------------------------------------------------------
+def formula_lhs(view: View, j: int) -> str:
+    """What the formula approximates: the output's logit (its pre-activation z⁽ᴸ⁾)."""
+    L = len(view.widths) - 1
+    if view.task == "regression":
+        return "ŷ" if view.widths[-1] == 1 else "ŷ" + str(j + 1).translate(SUBSCRIPT)
+    if view.task == "binary":
+        return "logit ŷ"
+    return f"z({L})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾") + str(j).translate(
+        SUBSCRIPT
+    )
+
+
+def formula_text(coefs: np.ndarray, lhs: str) -> str:
+    """``lhs ≈ c₁·x₁ + … + c₀`` with 3 decimals (``js/analysis.js`` writes the same)."""
+    parts = []
+    for i, c in enumerate(coefs[:-1]):
+        c = float(c)
+        sign = ("−" if c < 0 else "+") if parts else ("-" if c < 0 else "")
+        term = f"{fmt.fixed(abs(c), 3)}·x" + str(i + 1).translate(SUBSCRIPT)
+        parts.append(f"{sign} {term}" if parts else sign + term)
+    c0 = float(coefs[-1])
+    parts.append(f"{'−' if c0 < 0 else '+'} {fmt.fixed(abs(c0), 3)}")
+    return f"{lhs} ≈ {' '.join(parts)}"
+
+
+def formula_kind(view: View) -> str:
+    if view.activation in RELU_FAMILY:
+        return "local linear map (the sample's linear region):"
+    return "local linearisation (tangent at the sample):"
+
+
+def formulas(view: View, lay: Layout, sample: int) -> list[str]:
+    if view.local is None:
+        return []
+    x = lay.plane[0] if lay.plane else lay.chart[0]
+    y = lay.formula_y
+    out = [
+        f'<text data-role="formula-kind" x="{x:.2f}" y="{y:.2f}" font-size="10" '
+        f'fill="currentColor" fill-opacity="0.75">{formula_kind(view)}</text>'
+    ]
+    for j in range(min(MAX_FORMULAS, view.widths[-1])):
+        text = formula_text(view.local[sample, j], formula_lhs(view, j))
+        out.append(
+            f'<text data-role="formula" data-output="{j}" x="{x:.2f}" y="{y + 16 * (j + 1):.2f}" '
+            f'font-size="11" fill="currentColor">{escape(text)}</text>'
+        )
+    return out
+
+
+def formula_lines(view: View) -> int:
+    return 0 if view.local is None else min(MAX_FORMULAS, view.widths[-1])
+
+
+# -- which units are off --------------------------------------------------------------------------
+def off_marks(view: View, lay: Layout, sample: int) -> list[str]:
+    """A cross over every hidden ReLU-family unit that is off (not z > 0) for the sample,
+    shown or hidden per sample; a dashed ring around units off for every shown sample."""
+    if view.activation not in RELU_FAMILY:
+        return []
+    out = ['<g data-role="off-marks" stroke="#7a7a7a" stroke-width="1.6" stroke-linecap="round">']
+    d = lay.radius * 0.75
+    for k in range(1, len(view.widths) - 1):
+        z = view.slot_values(f"z{k}")
+        dead = ~np.any(z > 0, axis=0)
+        for i in range(view.widths[k]):
+            cx, cy = lay.node(f"a{k}", i)
+            shown = "hidden" if z[sample, i] > 0 else "visible"
+            out.append(
+                f'<path data-off="{k}-{i}" d="M{cx - d:.2f},{cy - d:.2f} L{cx + d:.2f},{cy + d:.2f} '
+                f'M{cx - d:.2f},{cy + d:.2f} L{cx + d:.2f},{cy - d:.2f}" visibility="{shown}"/>'
+            )
+            if dead[i]:
+                out.append(
+                    f'<circle data-role="dead" data-layer="{k}" data-index="{i}" cx="{cx:.2f}" cy="{cy:.2f}" '
+                    f'r="{lay.radius + 3:.2f}" fill="none" stroke-dasharray="2 2"/>'
+                )
+    out.append("</g>")
+    return out
+
+
+# -- the plane: first-layer lines and linear regions ------------------------------------------------
+def _to_pixels(lay: Layout, view: View, points: np.ndarray) -> np.ndarray:
+    px, py, pw, ph = lay.plane
+    xs, ys = view.grid.xs, view.grid.ys
+    u = px + (points[:, 0] - xs[0]) / (xs[-1] - xs[0]) * pw
+    v = py + (1 - (points[:, 1] - ys[0]) / (ys[-1] - ys[0])) * ph
+    return np.stack([u, v], axis=1)
+
+
+def unit_color(i: int) -> str:
+    """The categorical colour of first-layer unit i (matplotlib's tab10)."""
+    r, g, b, _ = matplotlib.colormaps["tab10"](i % 10)
+    return matplotlib.colors.to_hex((r, g, b))
+
+
+def unit_lines(view: View, lay: Layout) -> list[str]:
+    """Each first-layer unit's line w·x + b = 0, numbered and coloured by unit, with the
+    side where the unit is on lightly shaded."""
+    if not view.style.show_lines or view.grid is None:
+        return []
+    xs, ys = view.grid.xs, view.grid.ys
+    domain = ((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1])))
+    W, b = view.params[0]
+    out = ['<g data-role="unit-lines">']
+    for i in range(W.shape[1]):
+        color = unit_color(i)
+        polygon = analysis.on_side_polygon(W[:, i], float(b[i]), domain)
+        if polygon is not None:
+            pts = " ".join(f"{u:.1f},{v:.1f}" for u, v in _to_pixels(lay, view, polygon))
+            out.append(
+                f'<polygon data-role="on-side" data-index="{i}" points="{pts}" fill="{color}" fill-opacity="0.10"/>'
+            )
+        ends = analysis.clip_line(W[:, i], float(b[i]), domain)
+        if ends is None:
+            continue
+        (u0, v0), (u1, v1) = _to_pixels(lay, view, np.asarray(ends))
+        out.append(
+            f'<line data-role="unit-line" data-index="{i}" x1="{u0:.2f}" y1="{v0:.2f}" x2="{u1:.2f}" '
+            f'y2="{v1:.2f}" stroke="{color}" stroke-width="2"/>'
+        )
+        lu, lv = u0 + 0.12 * (u1 - u0), v0 + 0.12 * (v1 - v0)
+        out.append(
+            f'<text data-role="unit-label" data-index="{i}" x="{lu:.2f}" y="{lv - 3:.2f}" font-size="11" '
+            f'font-weight="bold" fill="{color}" stroke="#ffffff" stroke-width="2.5" paint-order="stroke">{i + 1}</text>'
+        )
+    out.append("</g>")
+    return out
+
+
+def region_map(view: View, lay: Layout) -> list[str]:
+    """The plane split into the network's linear regions, one colour per activation pattern."""
+    if not view.style.show_regions or view.region_ids is None:
+        return []
+    ids = view.region_ids
+    cmap = matplotlib.colormaps["tab20"]
+    table = np.array([cmap(i % 20) for i in range(int(ids.max()) + 1)])
+    rgba = (table[ids] * 255).round().astype(np.uint8)
+    rgba[..., 3] = 150
+    px, py, pw, ph = lay.plane
+    n = int(ids.max()) + 1
+    return [
+        f'<image data-role="regions" data-count="{n}" x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" '
+        f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{png_uri(rgba[::-1])}"/>',
+        f'<text data-role="region-count" x="{px + pw:.2f}" y="{py + ph + 27:.2f}" text-anchor="end" font-size="10" '
+        f'fill="currentColor">{n} linear regions</text>',
+    ]
+
+
+def unit_tags(view: View, lay: Layout) -> list[str]:
+    """The first hidden layer's unit numbers, in the colours of their lines on the plane."""
+    if not view.style.show_lines or view.grid is None or len(view.widths) < 3:
+        return []
+    out = []
+    for i in range(view.widths[1]):
+        cx, cy = lay.node("z1", i)
+        out.append(
+            f'<text data-role="unit-tag" data-index="{i}" x="{cx:.2f}" y="{cy + lay.radius + 10:.2f}" '
+            f'text-anchor="middle" font-size="9" font-weight="bold" fill="{unit_color(i)}">{i + 1}</text>'
+        )
+    return out
+
+
+# -- response maps and weight matrices ---------------------------------------------------------------
+def response_images(view: View, lay: Layout, slot: str, sample: int) -> list[str]:
+    """Every neuron of a slot as a small map of its value over the input plane."""
+    kind, k = slot[0], int(slot[1:])
+    start = view.offsets[slot]
+    rows = view.ranges[:, view.slot_group[slot]]
+    lo, hi = float(rows[:, 0].min()), float(rows[:, 1].max())  # steady while scrubbing
+    n = len(view.response_axes[0])
+    r = lay.radius
+    out = []
+    for i in range(view.widths[k]):
+        cx, cy = lay.node(slot, i)
+        grid = view.response[:, start + i].reshape(n, n)[::-1]  # top row = top of the plane
+        v = float(view.values[sample, start + i])
+        out.append(
+            f'<image data-kind="{kind}" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(v)}" '
+            f'x="{cx - r:.2f}" y="{cy - r:.2f}" width="{2 * r:.2f}" height="{2 * r:.2f}" '
+            f'preserveAspectRatio="none" href="{png_uri(lut_rgba(grid, lo, hi, view.style.palette))}"/>'
+        )
+        out.append(
+            f'<rect data-role="response-frame" x="{cx - r:.2f}" y="{cy - r:.2f}" width="{2 * r:.2f}" '
+            f'height="{2 * r:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>'
+        )
+    return out
+
+
+def weight_matrices(view: View, lay: Layout, sample: int) -> list[str]:
+    """Each layer's W as a heatmap: row i = input unit i, column j = output unit j."""
+    if not view.style.show_matrices:
+        return []
+    out = ['<g data-role="matrices">']
+    for k, ((x, y, cell), (W, _)) in enumerate(zip(lay.matrices, view.params), start=1):
+        lo, hi = view.range_of(f"w{k}", sample)
+        title = f"W({k})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
+        out.append(
+            f'<text data-role="matrix-title" x="{x:.2f}" y="{y - 6:.2f}" font-size="10" '
+            f'fill="currentColor">{title} {W.shape[0]}×{W.shape[1]}</text>'
+        )
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                w = float(W[i, j])
+                fill = colors.color_of(w, lo, hi, view.style.palette, "#d0006f")
+                out.append(
+                    f'<rect data-role="wcell" data-layer="{k}" data-from="{i}" data-to="{j}" '
+                    f'data-value="{fmt.exact(w)}" x="{x + j * cell:.2f}" y="{y + i * cell:.2f}" '
+                    f'width="{cell:.2f}" height="{cell:.2f}" fill="{fill}"/>'
+                )
+    out.append("</g>")
+    return out

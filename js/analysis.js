@@ -1,0 +1,76 @@
+// The analysis parts of the picture that follow the sample: the local linear formula and
+// the crosses on ReLU units that are off (overlays.py in Python draws them the same way).
+import { fixed } from "./format.js";
+
+const SUB = "₀₁₂₃₄₅₆₇₈₉";
+const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
+
+/** overlays.formula_text in Python. */
+export function formulaText(coefs, lhs) {
+  const parts = [];
+  for (let i = 0; i < coefs.length - 1; i++) {
+    const c = coefs[i];
+    const term = `${fixed(Math.abs(c), 3)}·x${sub(i + 1)}`;
+    parts.push(parts.length ? `${c < 0 ? "−" : "+"} ${term}` : `${c < 0 ? "-" : ""}${term}`);
+  }
+  const c0 = coefs[coefs.length - 1];
+  parts.push(`${c0 < 0 ? "−" : "+"} ${fixed(Math.abs(c0), 3)}`);
+  return `${lhs} ≈ ${parts.join(" ")}`;
+}
+
+/** The affine map (out x (d + 1) floats) of sample s or grid point g. */
+export function mapAt(buffer, index, meta) {
+  const out = meta.widths[meta.widths.length - 1];
+  const size = out * (meta.widths[0] + 1);
+  return buffer.subarray(index * size, (index + 1) * size);
+}
+
+export function indexAnalysis(svg) {
+  return {
+    formulas: Array.from(svg.querySelectorAll('text[data-role="formula"]')).map((el) => ({ el, j: Number(el.dataset.output) })),
+    offMarks: Array.from(svg.querySelectorAll("path[data-off]")).map((el) => {
+      const [k, i] = el.dataset.off.split("-").map(Number);
+      return { el, slot: `z${k}`, index: i };
+    }),
+  };
+}
+
+/** Formulas of the frame's epoch (dimmed while another epoch is shown); off marks of src. */
+export function restyleAnalysis(parts, state, src) {
+  const { meta } = state;
+  const d = meta.widths[0] + 1;
+  if (state.local.length) {
+    const map = mapAt(state.local, src.sample, meta);
+    const stale = src.epoch !== meta.epoch;
+    for (const f of parts.formulas) {
+      f.el.textContent = formulaText(map.subarray(f.j * d, (f.j + 1) * d), meta.formula_lhs[f.j]);
+      if (stale) f.el.setAttribute("fill-opacity", "0.4");
+      else f.el.removeAttribute("fill-opacity");
+    }
+  }
+  for (const m of parts.offMarks) {
+    m.el.setAttribute("visibility", src.value(m.slot, m.index) > 0 ? "hidden" : "visible");
+  }
+}
+
+/** Hover text for a point of the plane: its region and local map (the kernel's grid). */
+export function describePoint(state, point) {
+  const { meta } = state;
+  const n = meta.grid_n;
+  if (!n || !state.gridLocal.length) return null;
+  const [x0, x1, y0, y1] = meta.plane.domain;
+  const j = Math.round(((point[0] - x0) / (x1 - x0)) * (n - 1));
+  const i = Math.round(((point[1] - y0) / (y1 - y0)) * (n - 1));
+  if (i < 0 || j < 0 || i >= n || j >= n) return null;
+  const g = i * n + j;
+  const d = meta.widths[0] + 1;
+  const map = mapAt(state.gridLocal, g, meta);
+  const where = `at x₁ = ${fixed(point[0], 2)}, x₂ = ${fixed(point[1], 2)}`;
+  const region = state.regionIds.length ? `, region ${state.regionIds[g]}` : "";
+  const kind = meta.relu_family ? "local linear map" : "local linearisation";
+  const lines = [];
+  for (let o = 0; o < meta.formula_lhs.length && o < 4; o++) {
+    lines.push(formulaText(map.subarray(o * d, (o + 1) * d), meta.formula_lhs[o]));
+  }
+  return `${where}${region} (${kind}):\n${lines.join("\n")}`;
+}
