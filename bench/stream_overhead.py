@@ -39,6 +39,20 @@ GOAL_RATIO = 1.10
 GOAL_UPDATES_PER_S = 30.0
 TENSOR_KEYS = ("_values", "_params", "_ranges", "_timeline")
 
+
+def code_state() -> str:
+    """The commit measured, and whether the product's files differ from it."""
+    import subprocess
+
+    def git(*args):
+        out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "fcnn_widget", "js")
+    return f"code {head}" + (" + uncommitted changes in fcnn_widget/ or js/" if dirty else "")
+
+
 # Runs inside the kernel once: the arms, and a timer around the widget's model listener
 # (instrumentation only; it wraps the class's own method, which it calls unchanged).
 KERNEL_SETUP = """
@@ -288,7 +302,7 @@ def main(argv=None) -> int:
         load = os.getloadavg()
         print(
             f"python {platform.python_version()}, jax {jax.__version__}, {os.cpu_count()} CPUs, "
-            f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {code_state()}"
         )
         print(
             f'FCNN([5, 5], "relu", dataset="prod", seed=0), {args.epochs} epochs, adam lr 0.005; '
