@@ -10,6 +10,7 @@ loss chart stand to the right of the network, the colour bars below it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 EDGE_GAP = 150  # between a layer's activations and the next layer's pre-activations
@@ -21,6 +22,9 @@ PLANE = 260  # side of the input plane
 CHART_H = 110
 BAR_W, BAR_H, BAR_GAP = 112, 10, 30
 MAX_SPACING, MIN_SPACING = 52, 18
+NET_H = 420  # the network's height for wide layers
+MAX_COLUMN = 40  # wider layers are drawn as a grid of small neurons
+MAX_BLOCK_W = 160  # the widest such grid
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,10 @@ class Layout:
     width: float
     height: float
     top: float
-    column_x: dict[str, float]  # slot -> x of its column
-    node_y: dict[str, list[float]]  # slot -> y of each neuron
-    radius: float
+    column_x: dict[str, float]  # slot -> x of its column (the centre of a block)
+    nodes: dict[str, list[tuple[float, float]]]  # slot -> (x, y) of each neuron
+    radii: dict[str, float]  # slot -> neuron radius
+    blocks: dict[str, tuple[int, int]]  # slots drawn as a grid: (rows, columns)
     net_bottom: float
     bar_positions: list[tuple[float, float]]  # (x, y) of each colour bar
     plane: tuple[float, float, float, float] | None  # x, y, w, h
@@ -38,8 +43,13 @@ class Layout:
     chart: tuple[float, float, float, float]
     matrices: list[tuple[float, float, float]]  # (x, y, cell size) of each layer's W
 
+    @property
+    def radius(self) -> float:
+        """The largest neuron radius (what the labels are sized for)."""
+        return max(self.radii.values())
+
     def node(self, slot: str, index: int) -> tuple[float, float]:
-        return self.column_x[slot], self.node_y[slot][index]
+        return self.nodes[slot][index]
 
 
 def network_layout(
@@ -50,27 +60,41 @@ def network_layout(
     title: bool,
     formula_lines: int = 0,
     matrices: bool = False,
+    side_panel: bool | None = None,
 ) -> Layout:
+    """``side_panel`` (default: ``has_plane``) reserves the plane's square beside the
+    network; a wide input without a plane uses it to show the sample's input values."""
+    side_panel = has_plane if side_panel is None else side_panel
     top = TOP + (26 if title else 0)
-    tallest = max(widths)
-    spacing = max(MIN_SPACING, min(MAX_SPACING, 420 / tallest))
-    radius = min(16.0, spacing * 0.34)
+    columns = [w for w in widths if w <= MAX_COLUMN] or [MAX_COLUMN]
+    spacing = max(MIN_SPACING, min(MAX_SPACING, NET_H / max(columns)))
     formula_h = (30 + 16 * formula_lines) if formula_lines else 0
-    side_h = (PLANE + 40 + formula_h if has_plane else formula_h) + CHART_H
-    net_h = max(spacing * tallest, side_h if has_plane else CHART_H + 20)
-    column_x = {"x0": float(LEFT)}
+    side_h = (PLANE + 40 if side_panel else 0) + formula_h + CHART_H
+    shapes = {k: _block_shape(w) for k, w in enumerate(widths)}
+    tallest = max(
+        (spacing * rows if cols == 1 else min(NET_H, rows * spacing))
+        for rows, cols in shapes.values()
+    )
+    net_h = max(tallest, side_h if side_panel else CHART_H + 20)
+    slots = ["x0"] + [f"{kind}{k}" for k in range(1, len(widths)) for kind in "za"]
+    column_x, nodes, radii, blocks = {}, {}, {}, {}
     x = float(LEFT)
-    for k in range(1, len(widths)):
-        x += EDGE_GAP
-        column_x[f"z{k}"] = x
-        x += ZA_GAP
-        column_x[f"a{k}"] = x
+    for slot in slots:
+        k = int(slot[1:])
+        rows, cols = shapes[k]
+        cell = spacing if cols == 1 else min(spacing, NET_H / rows, MAX_BLOCK_W / cols)
+        half = (cols - 1) * cell / 2
+        x += (0 if slot == "x0" else ZA_GAP if slot[0] == "a" else EDGE_GAP) + half
+        column_x[slot] = x
+        first_y = top + (net_h - cell * rows) / 2 + cell / 2
+        nodes[slot] = [
+            (x - half + (i % cols) * cell, first_y + (i // cols) * cell) for i in range(widths[k])
+        ]
+        radii[slot] = min(16.0, cell * 0.34) if cols == 1 else max(1.5, cell * 0.42)
+        if cols > 1:
+            blocks[slot] = (rows, cols)
+        x += half
     net_right = x + RIGHT
-    node_y = {}
-    for slot in column_x:
-        n = widths[int(slot[1:])]
-        first = top + (net_h - spacing * n) / 2 + spacing / 2
-        node_y[slot] = [first + i * spacing for i in range(n)]
     net_bottom = top + net_h + 26  # room for the activation names under the columns
     side_x = net_right + 24
     width = side_x + PLANE + 24
@@ -81,9 +105,9 @@ def network_layout(
         for g in range(n_groups)
     ]
     bars_bottom = bar_positions[-1][1] + 34 if bar_positions else below
-    plane = (side_x, top, PLANE, PLANE) if has_plane else None
-    formula_y = top + (PLANE + 48 if has_plane else 0)
-    chart_y = top + (PLANE + 40 if has_plane else 0) + formula_h
+    plane = (side_x, top, PLANE, PLANE) if side_panel else None
+    formula_y = top + (PLANE + 48 if side_panel else 0)
+    chart_y = top + (PLANE + 40 if side_panel else 0) + formula_h
     chart = (side_x, chart_y, PLANE, CHART_H)
     height = max(bars_bottom, chart_y + CHART_H + 30) + 8
     return Layout(
@@ -91,8 +115,9 @@ def network_layout(
         height,
         top,
         column_x,
-        node_y,
-        radius,
+        nodes,
+        radii,
+        blocks,
         net_bottom,
         bar_positions,
         plane,
@@ -100,6 +125,15 @@ def network_layout(
         chart,
         boxes,
     )
+
+
+def _block_shape(n: int) -> tuple[int, int]:
+    """(rows, columns) of a layer: one column up to MAX_COLUMN units, else a near-square
+    grid (an exact square for square inputs such as 8x8 or 28x28 images)."""
+    if n <= MAX_COLUMN:
+        return n, 1
+    cols = math.ceil(math.sqrt(n))
+    return math.ceil(n / cols), cols
 
 
 def _matrix_boxes(widths: list[int], y: float) -> tuple[list[tuple[float, float, float]], float]:

@@ -111,10 +111,11 @@ def off_marks(view: View, lay: Layout, sample: int) -> list[str]:
     if view.activation not in RELU_FAMILY:
         return []
     out = ['<g data-role="off-marks" stroke="#7a7a7a" stroke-width="1.6" stroke-linecap="round">']
-    d = lay.radius * 0.75
     for k in range(1, len(view.widths) - 1):
         z = view.slot_values(f"z{k}")
         dead = ~np.any(z > 0, axis=0)
+        r = lay.radii[f"a{k}"]
+        d = r * 0.75
         for i in range(view.widths[k]):
             cx, cy = lay.node(f"a{k}", i)
             shown = "hidden" if z[sample, i] > 0 else "visible"
@@ -125,7 +126,7 @@ def off_marks(view: View, lay: Layout, sample: int) -> list[str]:
             if dead[i]:
                 out.append(
                     f'<circle data-role="dead" data-layer="{k}" data-index="{i}" cx="{cx:.2f}" cy="{cy:.2f}" '
-                    f'r="{lay.radius + 3:.2f}" fill="none" stroke-dasharray="2 2"/>'
+                    f'r="{r + 3:.2f}" fill="none" stroke-dasharray="2 2"/>'
                 )
     out.append("</g>")
     return out
@@ -207,7 +208,7 @@ def unit_tags(view: View, lay: Layout) -> list[str]:
     for i in range(view.widths[1]):
         cx, cy = lay.node("z1", i)
         out.append(
-            f'<text data-role="unit-tag" data-index="{i}" x="{cx:.2f}" y="{cy + lay.radius + 10:.2f}" '
+            f'<text data-role="unit-tag" data-index="{i}" x="{cx:.2f}" y="{cy + lay.radii["z1"] + 10:.2f}" '
             f'text-anchor="middle" font-size="9" font-weight="bold" fill="{unit_color(i)}">{i + 1}</text>'
         )
     return out
@@ -221,7 +222,7 @@ def response_images(view: View, lay: Layout, slot: str, sample: int) -> list[str
     rows = view.ranges[:, view.slot_group[slot]]
     lo, hi = float(rows[:, 0].min()), float(rows[:, 1].max())  # steady while scrubbing
     n = len(view.response_axes[0])
-    r = lay.radius
+    r = lay.radii[slot]
     out = []
     for i in range(view.widths[k]):
         cx, cy = lay.node(slot, i)

@@ -15,6 +15,7 @@ JupyterLab's theme.
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 import numpy as np
@@ -67,6 +68,8 @@ def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn", points: bool = Tru
     out += _bars(view, lay, sample, uid)
     if view.grid is not None:
         out += _plane(view, lay, sample, points)
+    else:
+        out += _input_panel(view, lay, sample, uid)
     out += overlays.formulas(view, lay, sample)
     out += _chart(view, lay)
     out.append("</svg>")
@@ -79,6 +82,7 @@ def layout_of(view: View) -> Layout:
         view.widths,
         n_groups=len(view.group_names),
         has_plane=view.grid is not None,
+        side_panel=True,  # the plane, or for other input widths the sample's inputs
         title=bool(view.style.title),
         formula_lines=overlays.formula_lines(view),
         matrices=view.style.show_matrices,
@@ -167,7 +171,7 @@ def _header(view: View, lay: Layout, sample: int) -> list[str]:
     for k in range(1, n_layers + 1):
         name = view.activation if k < n_layers else OUTPUT_NAMES[view.task]
         mid = (lay.column_x[f"z{k}"] + lay.column_x[f"a{k}"]) / 2
-        below = lay.node_y[f"z{k}"][-1] + lay.radius + 16
+        below = max(y for _, y in lay.nodes[f"z{k}"]) + lay.radii[f"z{k}"] + 16
         out.append(
             f'<text data-role="activation" x="{mid:.2f}" y="{below:.2f}" text-anchor="middle" font-size="10" fill="currentColor" fill-opacity="0.7">{escape(name)}</text>'
         )
@@ -193,24 +197,47 @@ def epoch_marker_x(epoch: int, trained: int, chart: tuple[float, float, float, f
     return x + max(0, epoch - 1) / max(1, trained - 1) * w
 
 
+def shown_edges(view: View) -> list[np.ndarray]:
+    """Which weights are drawn, per layer, as (m, 2) index pairs (from, to): all of them up
+    to ``max_edges``; past it the strongest |w| into each neuron, within the budget split
+    over the layers by their size (the hover and the matrices still give every weight)."""
+    total = sum(W.size for W, _ in view.params)
+    budget = view.style.max_edges
+    out = []
+    for W, _ in view.params:
+        if total <= budget:
+            i, j = np.meshgrid(np.arange(W.shape[0]), np.arange(W.shape[1]), indexing="ij")
+            out.append(np.stack([i.ravel(), j.ravel()], axis=1))
+            continue
+        per_neuron = max(1, int(budget * W.size / total) // W.shape[1])
+        strength = np.nan_to_num(np.abs(W), nan=np.inf, posinf=np.inf)
+        top = np.argsort(-strength, axis=0, kind="stable")[:per_neuron]  # (k, out)
+        pairs = np.stack([top.ravel(), np.tile(np.arange(W.shape[1]), top.shape[0])], axis=1)
+        out.append(pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))])
+    return out
+
+
 def _edges(view: View, lay: Layout, sample: int) -> list[str]:
     out = ['<g data-role="edges" stroke-linecap="round">']
-    r = lay.radius
-    for k, (W, _) in enumerate(view.params, start=1):
+    for k, ((W, _), pairs) in enumerate(zip(view.params, shown_edges(view)), start=1):
         lo, hi = view.range_of(f"w{k}", sample)
-        x1 = lay.column_x[f"a{k - 1}" if k > 1 else "x0"] + r
-        x2 = lay.column_x[f"z{k}"] - r
-        y_from = lay.node_y[f"a{k - 1}" if k > 1 else "x0"]
-        y_to = lay.node_y[f"z{k}"]
-        for i in range(W.shape[0]):
-            for j in range(W.shape[1]):
-                w = float(W[i, j])
-                stroke, wide = edge_style(w, lo, hi, view.style.palette)
-                out.append(
-                    f'<line data-kind="w" data-layer="{k}" data-from="{i}" data-to="{j}" data-value="{fmt.exact(w)}" '
-                    f'x1="{x1:.2f}" y1="{y_from[i]:.2f}" x2="{x2:.2f}" y2="{y_to[j]:.2f}" stroke="{stroke}" stroke-width="{wide}"/>'
-                )
+        source, target = f"a{k - 1}" if k > 1 else "x0", f"z{k}"
+        r_from, r_to = lay.radii[source], lay.radii[target]
+        for i, j in pairs.tolist():
+            w = float(W[i, j])
+            stroke, wide = edge_style(w, lo, hi, view.style.palette)
+            (x1, y1), (x2, y2) = lay.node(source, i), lay.node(target, j)
+            out.append(
+                f'<line data-kind="w" data-layer="{k}" data-from="{i}" data-to="{j}" data-value="{fmt.exact(w)}" '
+                f'x1="{x1 + r_from:.2f}" y1="{y1:.2f}" x2="{x2 - r_to:.2f}" y2="{y2:.2f}" stroke="{stroke}" stroke-width="{wide}"/>'
+            )
     out.append("</g>")
+    drawn, total = sum(len(p) for p in shown_edges(view)), sum(W.size for W, _ in view.params)
+    if drawn < total:
+        out.append(
+            f'<text data-role="edge-note" x="16" y="{lay.net_bottom + 4:.2f}" font-size="10" fill="currentColor" '
+            f'fill-opacity="0.75">showing {drawn:,} of {total:,} weights: the strongest into each neuron</text>'
+        )
     return out
 
 
@@ -225,18 +252,21 @@ def edge_style(w: float, lo: float, hi: float, palette) -> tuple[str, str]:
 
 def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
     out = ['<g data-role="neurons">']
-    r = lay.radius
     n_layers = len(view.widths) - 1
-    # z -> a connectors first, so circles cover their ends.
+    # z -> a connectors first, so circles cover their ends (not for layers drawn as grids).
     for k in range(1, n_layers + 1):
-        for y in lay.node_y[f"z{k}"]:
+        if f"z{k}" in lay.blocks:
+            continue
+        for (zx, zy), (ax, ay) in zip(lay.nodes[f"z{k}"], lay.nodes[f"a{k}"]):
             out.append(
-                f'<line data-role="connector" x1="{lay.column_x[f"z{k}"]:.2f}" y1="{y:.2f}" x2="{lay.column_x[f"a{k}"]:.2f}" y2="{y:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>'
+                f'<line data-role="connector" x1="{zx:.2f}" y1="{zy:.2f}" x2="{ax:.2f}" y2="{ay:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>'
             )
     response = view.style.mode == "response" and view.response is not None
     for slot in view.slots:
         kind, k = slot[0], int(slot[1:])
         values = view.slot_values(slot)[sample]
+        r = lay.radii[slot]
+        thin = 1 if slot not in lay.blocks else 0.4
         if response:
             out += overlays.response_images(view, lay, slot, sample)
         for i, v in enumerate(values):
@@ -245,14 +275,14 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
             if not response:
                 out.append(
                     f'<circle data-kind="{kind}" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(v)}" '
-                    f'cx="{cx:.2f}" cy="{cy:.2f}" r="{r:.2f}" fill="{fill}" stroke="currentColor" stroke-width="1"/>'
+                    f'cx="{cx:.2f}" cy="{cy:.2f}" r="{r:.2f}" fill="{fill}" stroke="currentColor" stroke-width="{thin}"/>'
                 )
-            if view.style.show_values and lay.radius >= MIN_LABEL_RADIUS and not response:
+            if view.style.show_values and r >= MIN_LABEL_RADIUS and not response:
                 out.append(
                     f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" '
                     f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
                 )
-            if kind == "x":
+            if kind == "x" and slot not in lay.blocks:
                 name = f"x{i + 1}".translate(SUBSCRIPT)
                 out.append(
                     f'<text data-role="input-name" x="{cx - r - 6:.2f}" y="{cy + 4:.2f}" text-anchor="end" font-size="12" fill="currentColor">{name}</text>'
@@ -270,12 +300,13 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
 def _biases(view: View, lay: Layout, k: int, sample: int, uid: str) -> list[str]:
     out = []
     lo, hi = view.range_of(f"b{k}", sample)
-    side = max(6.0, lay.radius * 0.6)
+    r = lay.radii[f"z{k}"]
+    side = max(6.0, r * 0.6) if f"z{k}" not in lay.blocks else max(1.5, r * 0.6)
     for i, bias in enumerate(view.params[k - 1][1]):
         cx, cy = lay.node(f"z{k}", i)
         fill = colors.color_of(float(bias), lo, hi, view.style.palette, f"url(#{uid}-nonfinite)")
-        x = cx - lay.radius * 0.7 - side
-        y = cy - lay.radius * 0.7 - side
+        x = cx - r * 0.7 - side
+        y = cy - r * 0.7 - side
         out.append(
             f'<rect data-kind="b" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(bias)}" '
             f'x="{x:.2f}" y="{y:.2f}" width="{side:.2f}" height="{side:.2f}" fill="{fill}" stroke="currentColor" stroke-width="0.8"/>'
@@ -374,6 +405,40 @@ def _plane(view: View, lay: Layout, sample: int, points: bool) -> list[str]:
         f'<text x="{px - 6:.2f}" y="{py + ph / 2:.2f}" text-anchor="end" font-size="11" fill="currentColor">x₂</text>'
     )
     out.append("</g>")
+    return out
+
+
+def input_range(view: View) -> tuple[float, float]:
+    """The inputs' own range over every shown sample: the panel's colour scale (the page
+    gets it in its meta)."""
+    x = view.slot_values("x0")
+    x = x[np.isfinite(x)]
+    return (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
+
+
+def _input_panel(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
+    """The sample's input values as a grid of cells (an image for square inputs such as
+    8x8 digits), where 2-D inputs have their plane."""
+    px, py, pw, ph = lay.plane
+    n = view.widths[0]
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    cell = min(pw / cols, ph / rows)
+    out = [
+        f'<g data-role="input-panel" shape-rendering="crispEdges"><text x="{px:.2f}" y="{py - 14:.2f}" font-size="12" '
+        f'fill="currentColor">input x of the sample ({n} values)</text>'
+    ]
+    lo, hi = input_range(view)
+    for i, v in enumerate(view.slot_values("x0")[sample]):
+        fill = colors.color_of(float(v), lo, hi, view.style.palette, f"url(#{uid}-nonfinite)")
+        out.append(
+            f'<rect data-role="input-pixel" data-index="{i}" x="{px + (i % cols) * cell:.2f}" '
+            f'y="{py + (i // cols) * cell:.2f}" width="{cell:.2f}" height="{cell:.2f}" fill="{fill}"/>'
+        )
+    out.append(
+        f'<rect x="{px:.2f}" y="{py:.2f}" width="{cols * cell:.2f}" height="{rows * cell:.2f}" '
+        'fill="none" stroke="currentColor" stroke-width="1"/></g>'
+    )
     return out
 
 

@@ -45,6 +45,7 @@ class Style:
     show_lines: bool = False  # first-layer lines w·x + b = 0 on the plane
     show_regions: bool = False  # the linear regions of a ReLU net on the plane
     show_matrices: bool = False  # each layer's weight matrix as a heatmap
+    max_edges: int = 2000  # past this many weights, draw the strongest into each neuron
 
 
 def make_style(

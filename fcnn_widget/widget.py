@@ -38,6 +38,7 @@ from .training import History
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _STYLE_TRAITS = (
+    "max_edges",
     "view",
     "show_lines",
     "show_regions",
@@ -84,6 +85,7 @@ class FCNNWidget(anywidget.AnyWidget):
     show_lines = traitlets.Bool(False).tag(sync=True)  # first-layer lines on the plane
     show_regions = traitlets.Bool(False).tag(sync=True)  # linear regions on the plane
     show_matrices = traitlets.Bool(False).tag(sync=True)  # weight matrices as heatmaps
+    max_edges = traitlets.Int(2000).tag(sync=True)  # more weights: the strongest per neuron
 
     # What the page draws from (private: written by Python only).
     _svg = traitlets.Unicode("").tag(sync=True)
@@ -122,6 +124,7 @@ class FCNNWidget(anywidget.AnyWidget):
         show_lines: bool = False,
         show_regions: bool = False,
         show_matrices: bool = False,
+        max_edges: int = 2000,
         activation: str | None = None,
     ) -> None:
         model = adapters.as_fcnn(model, activation=activation, samples=samples)
@@ -131,21 +134,23 @@ class FCNNWidget(anywidget.AnyWidget):
         self._lock = threading.RLock()  # a background fit updates from its own thread
         self._last_push, self._interval = 0.0, 1.0 / MAX_UPDATES_PER_SECOND
         self._thread: threading.Thread | None = None
-        name = self._remember_palette(palette)
-        style = self._make_style(
-            name,
-            norm,
-            norm_scope,
-            symmetric,
-            robust,
-            show_values,
-            title,
-            caption,
-            view,
-            show_lines,
-            show_regions,
-            show_matrices,
+        super().__init__(
+            palette=self._remember_palette(palette),
+            norm=norm,
+            norm_scope=norm_scope,
+            symmetric=symmetric,
+            robust=robust,
+            show_values=show_values,
+            title=title,
+            caption=caption,
+            view=view,
+            show_lines=show_lines,
+            show_regions=show_regions,
+            show_matrices=show_matrices,
+            max_edges=max_edges,
         )
+        style = self._style()
+        self.symmetric = style.symmetric  # the palette's default, resolved (no observers yet)
         X, _, n_total = views.shown_samples(model, samples)
         if len(X) < n_total:
             warnings.warn(
@@ -158,22 +163,8 @@ class FCNNWidget(anywidget.AnyWidget):
         self._latest = self.timeline.epochs[-1]
         self.frame = self._frame(style, epoch)
         picture.check_sample(sample, self.frame)
-        super().__init__(
-            sample=sample,
-            epoch=epoch,
-            palette=name,
-            norm=norm,
-            norm_scope=norm_scope,
-            symmetric=style.symmetric,
-            robust=robust,
-            show_values=show_values,
-            title=title,
-            caption=caption,
-            view=view,
-            show_lines=show_lines,
-            show_regions=show_regions,
-            show_matrices=show_matrices,
-        )
+        self.set_trait("sample", sample)
+        self.set_trait("epoch", epoch)
         self._uid = f"fcnn{id(self):x}"
         self._push_all()
         self.observe(self._on_style, names=list(_STYLE_TRAITS))
@@ -252,6 +243,12 @@ class FCNNWidget(anywidget.AnyWidget):
         """Rasterise the picture to a PNG at ``scale`` times its size (no browser needed)."""
         return export.save_png(self.to_svg(sample), path, scale)
 
+    def save_html(self, path, **options):
+        """Write the widget as one self-contained HTML page that works offline with no kernel:
+        samples, palette, norm and (for the current sample) epochs stay interactive. Options
+        as :func:`fcnn_widget.standalone.save_html`. About 0.6 MB for a 2500-sample model."""
+        return export.save_html(self, path, **options)
+
     def color_of(self, kind: str, layer: int, index: int, sample: int | None = None) -> str:
         """The fill of a neuron (``kind`` "x", "z" or "a") as the page must draw it."""
         sample = self.sample if sample is None else sample
@@ -288,6 +285,12 @@ class FCNNWidget(anywidget.AnyWidget):
         if value not in self._colormaps:
             colors.resolve_palette(value)  # raises with the valid choices
         return value
+
+    @traitlets.validate("max_edges")
+    def _valid_max_edges(self, proposal):
+        if proposal["value"] < 1:
+            raise traitlets.TraitError(f"max_edges must be >= 1, got {proposal['value']}")
+        return proposal["value"]
 
     @traitlets.validate("norm")
     def _valid_norm(self, proposal):
@@ -370,34 +373,22 @@ class FCNNWidget(anywidget.AnyWidget):
         colors.resolve_palette(palette)
         return palette
 
-    def _make_style(
-        self,
-        palette,
-        norm,
-        norm_scope,
-        symmetric,
-        robust,
-        show_values,
-        title,
-        caption,
-        mode,
-        show_lines,
-        show_regions,
-        show_matrices,
-    ):
+    def _style(self) -> views.Style:
+        """The style the traits ask for (validated)."""
         return views.make_style(
-            self._colormaps.get(palette, palette),
-            norm,
-            norm_scope,
-            symmetric,
-            robust,
-            show_values=show_values,
-            title=title,
-            caption=caption,
-            mode=mode,
-            show_lines=show_lines,
-            show_regions=show_regions,
-            show_matrices=show_matrices,
+            self._colormaps.get(self.palette, self.palette),
+            self.norm,
+            self.norm_scope,
+            self.symmetric,
+            self.robust,
+            show_values=self.show_values,
+            title=self.title,
+            caption=self.caption,
+            mode=self.view,
+            show_lines=self.show_lines,
+            show_regions=self.show_regions,
+            show_matrices=self.show_matrices,
+            max_edges=self.max_edges,
         )
 
     def _frame(self, style: views.Style, epoch: int) -> views.View:
@@ -419,20 +410,7 @@ class FCNNWidget(anywidget.AnyWidget):
                 new = colors.resolve_palette(self._colormaps.get(change["new"], change["new"]))
                 with self.hold_trait_notifications():
                     self.symmetric = new.diverging
-        style = self._make_style(
-            self.palette,
-            self.norm,
-            self.norm_scope,
-            self.symmetric,
-            self.robust,
-            self.show_values,
-            self.title,
-            self.caption,
-            self.view,
-            self.show_lines,
-            self.show_regions,
-            self.show_matrices,
-        )
+        style = self._style()
         with self._lock:
             views.restyle(self.frame, style)
             with self.hold_sync():
@@ -515,6 +493,7 @@ class FCNNWidget(anywidget.AnyWidget):
             "formula_lhs": [overlays.formula_lhs(v, j) for j in range(v.widths[-1])],
             "grid_n": 0 if v.grid is None else len(v.grid.xs),
             "relu_family": v.activation in RELU_FAMILY,
+            "x_range": list(picture.input_range(v)),
             "uid": self._uid,
             "n_samples": v.n_samples,
             "n_cols": int(v.values.shape[1]),

@@ -44,11 +44,13 @@ export function buildControls(model, { onSample, onSet }) {
   const [lines, linesLabel] = checkbox("show_lines", "unit lines");
   const [regions, regionsLabel] = checkbox("show_regions", "regions");
   const [matrices, matricesLabel] = checkbox("show_matrices", "W matrices");
+  const maxEdges = el("input", { type: "number", min: "1", step: "100", "data-control": "max_edges", "aria-label": "most edges drawn", title: "most edges drawn: past this, the strongest into each neuron" });
+  const edgesLabel = el("label", { class: "fcnn-check" }, [document.createTextNode("edges ≤ "), maxEdges]);
   const bar = el("div", { class: "fcnn-controls" }, [
     el("span", { class: "fcnn-group" }, [el("span", { text: "sample" }), prev, slider, next, box, count]),
     el("span", { class: "fcnn-group" }, [el("span", { text: "palette" }), palette]),
     el("span", { class: "fcnn-group" }, [el("span", { text: "norm" }), norm, scope, symLabel, robLabel, valLabel]),
-    el("span", { class: "fcnn-group" }, [el("span", { text: "view" }), mode, linesLabel, regionsLabel, matricesLabel]),
+    el("span", { class: "fcnn-group" }, [el("span", { text: "view" }), mode, linesLabel, regionsLabel, matricesLabel, edgesLabel]),
   ]);
 
   const n = () => model.get("_meta").n_samples || 1;
@@ -68,6 +70,7 @@ export function buildControls(model, { onSample, onSet }) {
   lines.addEventListener("change", () => onSet("show_lines", lines.checked));
   regions.addEventListener("change", () => onSet("show_regions", regions.checked));
   matrices.addEventListener("change", () => onSet("show_matrices", matrices.checked));
+  maxEdges.addEventListener("change", () => onSet("max_edges", Math.max(1, Math.round(Number(maxEdges.value) || 1))));
 
   function showSample(s) {
     slider.max = String(n() - 1);
@@ -91,6 +94,7 @@ export function buildControls(model, { onSample, onSet }) {
     lines.checked = model.get("show_lines");
     regions.checked = model.get("show_regions");
     matrices.checked = model.get("show_matrices");
+    maxEdges.value = String(model.get("max_edges"));
     const plane = Boolean(model.get("_meta").plane);
     linesLabel.hidden = regionsLabel.hidden = !plane;
     regionsLabel.hidden = !plane || !model.get("_meta").relu_family;

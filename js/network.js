@@ -27,6 +27,7 @@ export function indexPicture(svg) {
       el, k: Number(el.dataset.layer), from: Number(el.dataset.from), to: Number(el.dataset.to),
     })),
     biases: pick('rect[data-kind="b"]').map((el) => ({ el, k: Number(el.dataset.layer), index: Number(el.dataset.index) })),
+    pixels: pick('rect[data-role="input-pixel"]').map((el) => ({ el, index: Number(el.dataset.index) })),
     cells: pick('rect[data-role="wcell"]').map((el) => ({
       el, k: Number(el.dataset.layer), from: Number(el.dataset.from), to: Number(el.dataset.to),
     })),
@@ -50,6 +51,10 @@ export function restyle(pic, state, src, withParams) {
       n.label.textContent = fixed(v, 2);
       n.label.setAttribute("fill", ink);
     }
+  }
+  for (const p of pic.pixels) {
+    const [lo, hi] = meta.x_range;
+    p.el.setAttribute("fill", fillAndInk(src.value("x0", p.index), lo, hi, meta)[0]);
   }
   for (const t of pic.targets) t.el.textContent = targetText(state, src.sample, t.index);
   if (pic.sampleCaption) pic.sampleCaption.textContent = `sample ${src.sample} of ${meta.n_samples}`;

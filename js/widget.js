@@ -9,7 +9,7 @@ import { buildToolbar } from "./toolbar.js";
 import { describePoint } from "./analysis.js";
 
 const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_timeline", "_timeline_sample", "_epochs", "_history"];
-const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "view", "show_lines", "show_regions", "show_matrices", "_palettes"];
+const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "view", "show_lines", "show_regions", "show_matrices", "max_edges", "_palettes"];
 const EPOCH_SYNC_DELAY_MS = 120; // ask the kernel for a full frame once scrubbing pauses
 
 /** Hosts without a kernel (a static page) may lack save_changes or send: keep working. */

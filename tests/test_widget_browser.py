@@ -163,3 +163,33 @@ def test_analysis_overlays_hover_formula_and_response_view(widget_page):
     nb.screenshot(root, "widget-response-view")
     nb.execute('w.view = "network"; w.show_lines = w.show_regions = w.show_matrices = False')
     nb.assert_no_errors()
+
+
+WIDE = """
+import numpy as np
+from fcnn_widget import FCNN, FCNNWidget
+rng = np.random.default_rng(0)
+X = rng.uniform(0, 1, (300, 64)).astype(np.float32)
+wide = FCNN([32, 16], "relu", dataset=(X, rng.integers(0, 10, 300)), seed=0)
+wide.fit(epochs=5, lr=0.01)
+w = FCNNWidget(wide, sample=4)
+w
+"""
+
+
+def test_wide_input_network_scrubs_and_matches_python(lab):
+    nb = lab.open_notebook([WIDE])
+    nb.run_all(timeout=180)
+    root = nb.page.locator(".fcnn-widget").first
+    root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
+    assert root.locator('rect[data-role="input-pixel"]').count() == 64
+    root.locator('button[data-control="next"]').click()
+    nb.wait_for_kernel("w.sample == 5")
+    nb.wait_for("() => document.querySelector('.fcnn-widget').dataset.sample === '5'")
+    page_elements = root.evaluate(SNAPSHOT_JS)
+    python = python_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
+    assert [e[0] for e in page_elements] == [e[0] for e in python]
+    for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
+        assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
+    nb.screenshot(root, "widget-64-32-16-10")
+    nb.assert_no_errors()

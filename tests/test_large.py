@@ -1,0 +1,78 @@
+"""Wide inputs and large networks stay readable: grids for wide layers, the strongest
+edges past the edge budget, the sample's inputs where 2-D inputs have their plane."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from fcnn_widget import FCNN, FCNNWidget, picture
+
+
+def elements(svg, attr, value=None):
+    return [
+        e
+        for e in ET.fromstring(svg).iter()
+        if e.get(attr) is not None and (value is None or e.get(attr) == value)
+    ]
+
+
+@pytest.fixture(scope="module")
+def mnist_sized():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (600, 784)).astype(np.float32)
+    return FCNN([256, 128], dataset=(X, rng.integers(0, 10, 600)))
+
+
+def test_784_256_128_10_draws_within_the_edge_budget(mnist_sized):
+    start = time.perf_counter()
+    w = FCNNWidget(mnist_sized, max_edges=1500)
+    elapsed = time.perf_counter() - start
+    svg = w.to_svg()
+    edges = elements(svg, "data-kind", "w")
+    assert 256 + 128 + 10 <= len(edges) <= 1500  # at least one edge into every neuron
+    assert "showing" in svg and "234,752 weights" in svg
+    assert len(elements(svg, "data-kind", "x")) == 784  # every neuron is still drawn
+    assert elapsed < 30  # generous: it takes ~1 s here; a hang would fail
+    # The drawn edges into a neuron are its strongest inputs.
+    W1 = mnist_sized.params[0][0]
+    into = sorted(
+        int(e.get("data-from"))
+        for e in edges
+        if e.get("data-layer") == "1" and e.get("data-to") == "7"
+    )
+    strongest = sorted(np.argsort(-np.abs(W1[:, 7]), kind="stable")[: len(into)].tolist())
+    assert into == strongest
+    w.max_edges = 100_000_000
+    assert len(elements(w._svg, "data-kind", "w")) == 784 * 256 + 256 * 128 + 128 * 10
+
+
+def test_wide_layers_are_grids_inside_the_picture(mnist_sized):
+    view = FCNNWidget(mnist_sized).frame
+    lay = picture.layout_of(view)
+    assert lay.blocks["x0"] == (28, 28) and lay.blocks["z1"] == (16, 16)
+    for nodes in lay.nodes.values():
+        xs = [x for x, _ in nodes]
+        ys = [y for _, y in nodes]
+        assert (
+            min(xs) > 0 and max(xs) < lay.width and min(ys) > lay.top - 20 and max(ys) < lay.height
+        )
+
+
+def test_wide_inputs_show_the_sample_as_an_image():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 1, (50, 64)).astype(np.float32)
+    w = FCNNWidget(FCNN([32, 16], dataset=(X, rng.integers(0, 10, 50))), sample=3)
+    pixels = elements(w.to_svg(), "data-role", "input-pixel")
+    assert len(pixels) == 64
+    lo, hi = picture.input_range(w.frame)
+    palette = w.frame.style.palette
+    from fcnn_widget import colors
+
+    for p in pixels[:5]:
+        assert p.get("fill") == colors.color_of(
+            float(X[3, int(p.get("data-index"))]), lo, hi, palette
+        )
