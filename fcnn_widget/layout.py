@@ -68,7 +68,7 @@ def network_layout(
     top = TOP + (26 if title else 0)
     columns = [w for w in widths if w <= MAX_COLUMN] or [MAX_COLUMN]
     spacing = max(MIN_SPACING, min(MAX_SPACING, NET_H / max(columns)))
-    formula_h = (30 + 16 * formula_lines) if formula_lines else 0
+    formula_h = (36 + 16 * formula_lines) if formula_lines else 0
     side_h = (PLANE + 40 if side_panel else 0) + formula_h + CHART_H
     shapes = {k: _block_shape(w) for k, w in enumerate(widths)}
     tallest = max(

@@ -76,7 +76,7 @@ export function buildControls(model, { onSample, onSet }) {
     slider.max = String(n() - 1);
     box.max = String(n() - 1);
     slider.value = String(s);
-    box.value = String(s);
+    if (document.activeElement !== box) box.value = String(s); // never under the user's typing
     count.textContent = `of ${n()}`;
   }
   function showSettings() {

@@ -8,7 +8,9 @@ import { attachTooltip } from "./tooltip.js";
 import { buildToolbar } from "./toolbar.js";
 import { describePoint } from "./analysis.js";
 
-const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_timeline", "_timeline_sample", "_epochs", "_history"];
+const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_epochs", "_history"];
+// The timeline follows the selected sample: new data, but the drawn picture stays.
+const TIMELINE_KEYS = ["_timeline", "_timeline_sample"];
 const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "view", "show_lines", "show_regions", "show_matrices", "max_edges", "_palettes"];
 const EPOCH_SYNC_DELAY_MS = 120; // ask the kernel for a full frame once scrubbing pauses
 
@@ -86,10 +88,12 @@ function render({ model, el }) {
     pending = true;
     queueMicrotask(() => { pending = false; draw(); });
   };
+  const onTimeline = () => { state = readState(model); };
   const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
   const onSettings = () => controls.showSettings();
   const onProgress = () => training.show(model.get("_progress"));
   for (const key of DATA_KEYS) model.on(`change:${key}`, scheduleDraw);
+  for (const key of TIMELINE_KEYS) model.on(`change:${key}`, onTimeline);
   for (const key of SETTING_KEYS) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
   model.on("change:_progress", onProgress);
@@ -129,6 +133,7 @@ function render({ model, el }) {
   return () => {
     clearTimeout(epochTimer);
     for (const key of DATA_KEYS) model.off(`change:${key}`, scheduleDraw);
+    for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
     for (const key of SETTING_KEYS) model.off(`change:${key}`, onSettings);
     model.off("change:sample", onSampleTrait);
     model.off("change:_progress", onProgress);
