@@ -39,7 +39,7 @@ def test_seed_notebook_shows_three_networks_that_react(lab, app):
     for palette in ("viridis", "rainbow", "cool"):
         root.locator('select[data-control="palette"]').select_option(palette)
         expected = colors.resolve_palette(palette).colors[0]
-        wait_until(lambda: root.evaluate(first_stop) == expected, timeout=30, message=palette)
+        wait_until(lambda e=expected: root.evaluate(first_stop) == e, timeout=30, message=palette)
     bar_titles = "(el) => Array.from(el.querySelectorAll('text[data-role=\"bar-title\"]')).map((t) => t.textContent)"
     for norm, first_title in (
         ("global", "all values"),
