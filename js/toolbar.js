@@ -48,11 +48,13 @@ export async function pngBlob(svg, scale) {
   });
 }
 
-/** Save a blob through a temporary <a download> (not in the DOM, so no host intercepts it). */
+/** Save a blob through a temporary, hidden <a download> (in the document for old Firefox). */
 export function download(blob, name) {
   const url = URL.createObjectURL(blob);
-  const a = el("a", { href: url, download: name });
+  const a = el("a", { href: url, download: name, hidden: "" });
+  document.body.appendChild(a);
   a.click();
+  a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
