@@ -51,7 +51,8 @@ def to_svg(
         width=width,
         height=height,
     )
-    return picture.to_svg(view.build_view(model, samples, style), sample)
+    shown = view.build_view(model, samples, style)
+    return picture.to_svg(shown, sample, uid=picture.stable_uid(shown, sample))
 
 
 def save_svg(svg: str, path: str | os.PathLike) -> Path:

@@ -15,6 +15,7 @@ JupyterLab's theme.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from html import escape
 
@@ -87,6 +88,16 @@ def layout_of(view: View) -> Layout:
         formula_lines=overlays.formula_lines(view),
         matrices=view.style.show_matrices,
     )
+
+
+def stable_uid(view: View, sample: int) -> str:
+    """An id prefix that follows the picture's content: two different pictures inlined in
+    one page never share gradient or pattern ids, and one picture is always the same file."""
+    digest = hashlib.sha1(view.values[sample].tobytes())
+    for W, b in view.params:
+        digest.update(W.tobytes() + b.tobytes())
+    digest.update(repr(view.style).encode())
+    return "fcnn-" + digest.hexdigest()[:10]
 
 
 def check_sample(sample, view: View) -> int:

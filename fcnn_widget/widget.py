@@ -236,12 +236,17 @@ class FCNNWidget(anywidget.AnyWidget):
         return picture.to_svg(self.frame, self.sample if sample is None else sample, uid=self._uid)
 
     def save_svg(self, path, sample: int | None = None):
-        """Write :meth:`to_svg` to ``path``."""
-        return export.save_svg(self.to_svg(sample), path)
+        """Write the picture of ``sample`` (default: the current one) to ``path``; its ids
+        follow its content, so the same picture always makes the same file."""
+        return export.save_svg(self._file_svg(sample), path)
 
     def save_png(self, path, scale: float = 2, sample: int | None = None):
         """Rasterise the picture to a PNG at ``scale`` times its size (no browser needed)."""
-        return export.save_png(self.to_svg(sample), path, scale)
+        return export.save_png(self._file_svg(sample), path, scale)
+
+    def _file_svg(self, sample: int | None) -> str:
+        sample = self.sample if sample is None else sample
+        return picture.to_svg(self.frame, sample, uid=picture.stable_uid(self.frame, sample))
 
     def save_html(self, path, **options):
         """Write the widget as one self-contained HTML page that works offline with no kernel:
