@@ -45,8 +45,16 @@ def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn", points: bool = Tru
     style = view.style
     lay = layout_of(view)
     theme = THEMES[style.theme]
-    width = style.width or round(lay.width)
-    height = style.height or round(lay.height)
+    # One side given: the other follows the picture's aspect ratio.
+    scale = (
+        (style.width / lay.width)
+        if style.width
+        else (style.height / lay.height)
+        if style.height
+        else 1
+    )
+    width = style.width or round(lay.width * scale)
+    height = style.height or round(lay.height * scale)
     out = [
         (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="fcnn-picture" '

@@ -18,6 +18,7 @@ the sample or the epoch changes — scrubbing needs no kernel round trip.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import pathlib
 import threading
 import time
@@ -235,18 +236,36 @@ class FCNNWidget(anywidget.AnyWidget):
         """The picture the page shows, as SVG text (for ``sample``, default the current one)."""
         return picture.to_svg(self.frame, self.sample if sample is None else sample, uid=self._uid)
 
-    def save_svg(self, path, sample: int | None = None):
+    def save_svg(self, path, sample: int | None = None, **dressing):
         """Write the picture of ``sample`` (default: the current one) to ``path``; its ids
-        follow its content, so the same picture always makes the same file."""
-        return export.save_svg(self._file_svg(sample), path)
+        follow its content, so the same picture always makes the same file. ``dressing``:
+        ``theme`` ("light"/"dark"), ``background`` (a CSS colour; default transparent),
+        ``width``/``height`` in pixels, ``title``, ``caption``.
+        """
+        return export.save_svg(self._file_svg(sample, dressing), path)
 
-    def save_png(self, path, scale: float = 2, sample: int | None = None):
-        """Rasterise the picture to a PNG at ``scale`` times its size (no browser needed)."""
-        return export.save_png(self._file_svg(sample), path, scale)
+    def save_png(self, path, scale: float = 2, sample: int | None = None, **dressing):
+        """Rasterise the picture to a PNG at ``scale`` times its size (no browser needed);
+        ``dressing`` as for :meth:`save_svg`."""
+        return export.save_png(self._file_svg(sample, dressing), path, scale)
 
-    def _file_svg(self, sample: int | None) -> str:
+    def _file_svg(self, sample: int | None, dressing: dict) -> str:
         sample = self.sample if sample is None else sample
-        return picture.to_svg(self.frame, sample, uid=picture.stable_uid(self.frame, sample))
+        allowed = {"theme", "background", "width", "height", "title", "caption"}
+        unknown = set(dressing) - allowed
+        if unknown:
+            raise TypeError(
+                f"unknown options {sorted(unknown)}; valid: {', '.join(sorted(allowed))}"
+            )
+        frame = self.frame
+        if dressing:
+            if dressing.get("theme", "light") not in picture.THEMES:
+                raise ValueError(
+                    f"unknown theme {dressing['theme']!r}; valid choices are light, dark"
+                )
+            style = dataclasses.replace(frame.style, **dressing)
+            frame = dataclasses.replace(frame, style=style)
+        return picture.to_svg(frame, sample, uid=picture.stable_uid(frame, sample))
 
     def save_html(self, path, **options):
         """Write the widget as one self-contained HTML page that works offline with no kernel:

@@ -140,3 +140,24 @@ def test_png_dimensions_follow_scale(model):
     width = int(ET.fromstring(svg).get("width"))
     for scale in (1, 2, 3):
         assert Image.open(BytesIO(svg_to_png(svg, scale))).size[0] == width * scale
+
+
+def test_saved_pictures_take_theme_background_size_and_are_stable(model, tmp_path):
+    w = FCNNWidget(model, sample=5)
+    light = w.save_svg(tmp_path / "light.svg").read_text()
+    again = w.save_svg(tmp_path / "again.svg").read_text()
+    assert light == again  # content-derived ids: the same picture is the same file
+    assert 'data-role="background"' not in light  # transparent by default
+    dark = w.save_svg(
+        tmp_path / "dark.svg", theme="dark", background="#111418", width=800, title="A & B"
+    ).read_text()
+    root = ET.fromstring(dark)
+    assert root.get("color") == "#e6e6e6" and root.get("width") == "800"
+    assert any(
+        e.get("data-role") == "background" and e.get("fill") == "#111418" for e in root.iter()
+    )
+    assert "A &amp; B" in dark
+    with pytest.raises(ValueError, match="unknown theme 'sepia'"):
+        w.save_svg(tmp_path / "x.svg", theme="sepia")
+    with pytest.raises(TypeError, match="unknown options"):
+        w.save_png(tmp_path / "x.png", dpi=300)
