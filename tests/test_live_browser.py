@@ -107,7 +107,7 @@ def test_foreground_fit_updates_live_and_an_interrupt_keeps_the_history(lab):
     nb.command("notebook:interrupt-kernel")
     nb.wait_kernel_idle(120)
     epochs, stopped = nb.kernel_value("(len(w.model.history.loss), w.model.history.stopped)")
-    assert stopped == "interrupted" and 3 <= epochs < 3000
+    assert stopped == "interrupted" and 3 <= epochs < 3000, nb.cells()[-1]
     assert nb.kernel_value("len(w.model.history.snapshots) == w.model.history.epochs + 1")
     nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.epoch === '{epochs}'")
     nb.assert_no_errors()

@@ -193,3 +193,23 @@ def test_wide_input_network_scrubs_and_matches_python(lab):
         assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
     nb.screenshot(root, "widget-64-32-16-10")
     nb.assert_no_errors()
+
+
+def test_follows_jupyterlab_dark_theme(widget_page):
+    nb, root = widget_page
+    svg_color = "(el) => getComputedStyle(el.querySelector('svg.fcnn-picture')).color"
+    light = root.evaluate(svg_color)
+    nb.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
+    try:
+        nb.wait_for("() => document.body.dataset.jpThemeLight === 'false'", timeout=30)
+        nb.wait_for(
+            "([c]) => getComputedStyle(document.querySelector('.fcnn-widget svg.fcnn-picture')).color !== c",
+            arg=[light],
+        )
+        r, g, b = (int(v) for v in root.evaluate(svg_color).strip("rgba() ").split(",")[:3])
+        assert min(r, g, b) > 150  # light text on the dark theme
+        root.scroll_into_view_if_needed()
+        nb.screenshot(root, "widget-dark-theme")
+    finally:
+        nb.command("apputils:change-theme", {"theme": "JupyterLab Light"})
+        nb.wait_for("() => document.body.dataset.jpThemeLight === 'true'", timeout=30)
