@@ -188,15 +188,21 @@ def _range_per_row(per_sample: np.ndarray, constant: np.ndarray, robust: bool) -
 
 def _range(rows: np.ndarray, robust: bool) -> np.ndarray:
     """(lo, hi) of each row over its finite values; 1st/99th percentiles when robust."""
-    rows = np.where(np.isfinite(rows), rows, np.nan).astype(np.float64)
+    finite = np.isfinite(rows)
+    if not robust:  # min and max are exact in float32: no copy to float64 needed
+        out = np.stack(
+            [
+                np.min(np.where(finite, rows, np.inf), axis=1, initial=np.inf),
+                np.max(np.where(finite, rows, -np.inf), axis=1, initial=-np.inf),
+            ],
+            axis=1,
+        )
+        return _fix_empty(out.astype(np.float32))
+    rows = np.where(finite, rows, np.nan).astype(np.float64)
     out = np.full((rows.shape[0], 2), np.nan)
     has = ~np.all(np.isnan(rows), axis=1) if rows.shape[1] else np.zeros(rows.shape[0], bool)
     if has.any():
-        if robust:
-            out[has] = np.nanpercentile(rows[has], [1, 99], axis=1).T
-        else:
-            out[has, 0] = np.nanmin(rows[has], axis=1)
-            out[has, 1] = np.nanmax(rows[has], axis=1)
+        out[has] = np.nanpercentile(rows[has], [1, 99], axis=1).T
     return _fix_empty(out.astype(np.float32))
 
 

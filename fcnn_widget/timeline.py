@@ -22,6 +22,8 @@ from .view import Style, trace_values
 
 # Traces kept for scrubbing; past this the timeline keeps evenly spaced snapshots.
 CACHE_BUDGET_BYTES = 256 * 2**20
+# Each offered epoch costs a trace of every shown sample; more are thinned evenly.
+MAX_EPOCHS = 128
 
 
 class Timeline:
@@ -32,13 +34,14 @@ class Timeline:
         # snapshot, and a stale entry must not outlive it.
         self._values: dict[int, tuple[list, np.ndarray]] = {}
         self._ranges: dict[tuple, tuple[list, np.ndarray]] = {}
+        self._rows: dict[tuple, tuple[list, np.ndarray]] = {}
 
     @property
     def epochs(self) -> list[int]:
         """The snapshot epochs offered for scrubbing (all, or evenly thinned to the budget)."""
         recorded = [int(e) for e in self.model.history.snapshot_epochs]
         cols = sum(self.model.widths) + sum(self.model.widths[1:])
-        room = max(2, CACHE_BUDGET_BYTES // max(1, 4 * cols * len(self.X)))
+        room = max(2, min(MAX_EPOCHS, CACHE_BUDGET_BYTES // max(1, 4 * cols * len(self.X))))
         if len(recorded) <= room:
             return recorded
         pick = np.unique(np.linspace(0, len(recorded) - 1, room).round().astype(int))
@@ -61,7 +64,8 @@ class Timeline:
         cached = self._values.get(epoch)
         if cached is None or cached[0] is not params:
             self._values[epoch] = (params, trace_values(self.model, self.X, params)[0])
-            self._forget_unoffered()
+            if len(self._values) > MAX_EPOCHS:
+                self._forget_unoffered()
         return self._values[epoch][1]
 
     def ranges_at(self, epoch: int, style: Style, slots: list[str]) -> np.ndarray:
@@ -94,12 +98,21 @@ class Timeline:
         """Per offered epoch: ``sample``'s layer values, the flat parameters (W then b per
         layer) and its row of colour ranges — what the page needs to recolour any epoch."""
         slots = ["x0"] + [f"{kind}{k}" for k in range(1, len(self.model.widths)) for kind in "za"]
+        style_key = (style.norm, style.norm_scope, style.symmetric, style.robust, sample)
         rows = []
         for epoch in self.epochs:
-            ranges = self.ranges_at(epoch, style, slots)
-            flat = [a.ravel() for W, b in self.params_at(epoch) for a in (W, b)]
-            row = ranges[sample if ranges.shape[0] > 1 else 0].ravel()
-            rows.append(np.concatenate([self.values_at(epoch)[sample], *flat, row]))
+            params = self.params_at(epoch)
+            cached = self._rows.get((epoch, style_key))
+            if cached is None or cached[0] is not params:  # live training packs each epoch once
+                ranges = self.ranges_at(epoch, style, slots)
+                flat = [a.ravel() for W, b in params for a in (W, b)]
+                row = ranges[sample if ranges.shape[0] > 1 else 0].ravel()
+                values = self.values_at(epoch)[sample]
+                cached = (params, np.concatenate([values, *flat, row]).astype(np.float32))
+                self._rows[(epoch, style_key)] = cached
+            rows.append(cached[1])
+        if len(self._rows) > 4 * len(rows):  # rows of other samples and styles: let them go
+            self._rows = {k: v for k, v in self._rows.items() if k[1] == style_key}
         return np.asarray(rows, np.float32)
 
     def _forget_unoffered(self) -> None:

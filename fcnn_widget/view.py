@@ -223,15 +223,20 @@ def _add_analysis(view: View, model: FCNN, params) -> None:
     if model.widths[0] != 2:
         return
     view.grid = analysis.grid_estimate(model, n=GRID, params=params, X=view.X)
-    points = analysis.grid_points(view.grid.xs, view.grid.ys)
-    view.grid_local = analysis.local_maps(params, model.activation, points).astype(np.float32)
     if model.activation in analysis.RELU_FAMILY and len(model.widths) > 2:
-        ids = analysis.regions(model, n=GRID, X=view.X, params=params).ids
-        view.region_ids = ids.astype(np.int32)
-    (x0, x1), (y0, y1) = analysis.plot_domain(model, view.X)
-    xs, ys = np.linspace(x0, x1, RESPONSE_GRID), np.linspace(y0, y1, RESPONSE_GRID)
-    view.response = trace_values(model, analysis.grid_points(xs, ys), params)[0]
-    view.response_axes = (xs, ys)
+        # One pass gives both: each grid point's region and that region's affine map.
+        found = analysis.regions(model, n=GRID, X=view.X, params=params)
+        view.region_ids = found.ids.astype(np.int32)
+        maps = np.stack([np.concatenate([r.coef.T, r.intercept[:, None]], axis=1) for r in found.table])
+        view.grid_local = maps[found.ids.ravel()].astype(np.float32)
+    else:
+        points = analysis.grid_points(view.grid.xs, view.grid.ys)
+        view.grid_local = analysis.local_maps(params, model.activation, points).astype(np.float32)
+    if view.style.mode == "response":
+        (x0, x1), (y0, y1) = analysis.plot_domain(model, view.X)
+        xs, ys = np.linspace(x0, x1, RESPONSE_GRID), np.linspace(y0, y1, RESPONSE_GRID)
+        view.response = trace_values(model, analysis.grid_points(xs, ys), params)[0]
+        view.response_axes = (xs, ys)
 
 
 def restyle(view: View, style: Style) -> View:

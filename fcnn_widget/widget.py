@@ -167,7 +167,9 @@ class FCNNWidget(anywidget.AnyWidget):
         self.set_trait("sample", sample)
         self.set_trait("epoch", epoch)
         self._uid = f"fcnn{id(self):x}"
+        start = time.perf_counter()
         self._push_all()
+        self._interval = _update_interval(time.perf_counter() - start)
         self.observe(self._on_style, names=list(_STYLE_TRAITS))
         self.observe(self._on_epoch, names=["epoch"])
         self.observe(self._on_sample, names=["sample"])
@@ -370,7 +372,9 @@ class FCNNWidget(anywidget.AnyWidget):
         ~30 times a second and within ~10% of the training time; always at the end."""
         now = time.perf_counter()
         running = model.progress is not None and model.progress.running
-        if running and now - self._last_push < self._interval:
+        # A fit's first update waits a whole interval too: short fits update once, at the end.
+        since = now - max(self._last_push, model.progress.started if model.progress else 0.0)
+        if running and since < self._interval:
             return
         with self._lock:
             following = self.epoch == self._latest
@@ -381,8 +385,7 @@ class FCNNWidget(anywidget.AnyWidget):
                 self.set_trait("epoch", epoch) if epoch != self.epoch else None
                 self._push_frame()
                 self._push_timeline()
-        cost = time.perf_counter() - now
-        self._interval = max(1.0 / MAX_UPDATES_PER_SECOND, cost * (1 - UPDATE_SHARE) / UPDATE_SHARE)
+        self._interval = _update_interval(time.perf_counter() - now)
         self._last_push = time.perf_counter()
 
     def _on_page_message(self, _widget, content, _buffers) -> None:
@@ -436,6 +439,8 @@ class FCNNWidget(anywidget.AnyWidget):
                     self.symmetric = new.diverging
         style = self._style()
         with self._lock:
+            if style.mode == "response" and self.frame.response is None:
+                self.frame = self._frame(style, self.frame.epoch)  # traces the response maps
             views.restyle(self.frame, style)
             with self.hold_sync():
                 self._push_frame(points=True)
@@ -443,6 +448,8 @@ class FCNNWidget(anywidget.AnyWidget):
 
     def _on_epoch(self, change):
         with self._lock:
+            if self.frame.epoch == change["new"]:
+                return  # _on_model built this frame already
             self.frame = self._frame(self.frame.style, change["new"])
             with self.hold_sync():
                 self._push_frame()
@@ -547,6 +554,12 @@ class FCNNWidget(anywidget.AnyWidget):
                 ],
             },
         }
+
+
+def _update_interval(cost: float) -> float:
+    """Seconds between live updates that cost ``cost`` each: at most ~30 a second, and
+    no more than UPDATE_SHARE of the wall time."""
+    return max(1.0 / MAX_UPDATES_PER_SECOND, cost * (1 - UPDATE_SHARE) / UPDATE_SHARE)
 
 
 def _bytes(array, dtype) -> bytes:
