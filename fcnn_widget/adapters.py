@@ -114,6 +114,8 @@ def as_fcnn(model, *, activation: str | None = None, samples=None) -> FCNN:
     if _is_weight_list(model):
         pairs = [(_numpy(W), _numpy(b)) for W, b in model]
         return _from_weights(pairs, activation, samples, "a list of (W, b)")
+    if isinstance(model, (list, tuple)) and not model:
+        raise ValueError("the list of (W, b) layers is empty: give at least one (W, b) pair")
     raise TypeError(f"FCNNWidget shows {SUPPORTED}; got {_type_name(model)}")
 
 
@@ -580,6 +582,11 @@ def _check_chain(pairs, names, what) -> None:
     for k, (W, b) in enumerate(pairs):
         if W.ndim != 2 or b.shape != (W.shape[1],):
             raise ValueError(f"{what}: {names[k]} has W {W.shape} and b {b.shape}")
+        if 0 in W.shape:
+            raise ValueError(
+                f"{what}: {names[k]} has W {W.shape}; every layer needs at least 1 input and "
+                "1 output unit"
+            )
         if k and pairs[k - 1][0].shape[1] != W.shape[0]:
             raise ValueError(
                 f"{what}: {names[k - 1]} has {pairs[k - 1][0].shape[1]} outputs but "

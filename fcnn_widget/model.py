@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import jax
@@ -59,7 +59,7 @@ class FCNN:
         self.dims = _check_dims(dims)
         self.activation = network.check_activation(activation)
         self.dataset = as_dataset(dataset)
-        self.seed = int(seed)
+        self.seed = datasets._check_int(seed, "seed", minimum=0)
         self.widths = [self.dataset.n_inputs, *self.dims, self.dataset.n_outputs]
         self._params = network.init_params(jax.random.key(self.seed), self.widths)
         self.history = History()
@@ -340,6 +340,10 @@ def as_dataset(dataset) -> Dataset:
 def _check_dims(dims) -> list[int]:
     if isinstance(dims, (int, np.integer)):
         dims = [dims]
+    if isinstance(dims, (str, bytes, Mapping)):  # would iterate into characters or keys
+        raise ValueError(
+            f"dims must be a list of hidden-layer widths (integers >= 1, e.g. [5, 5]), got {dims!r}"
+        )
     try:
         dims = list(dims)
     except TypeError:
@@ -369,6 +373,11 @@ def _check_params(params) -> list[tuple[jax.Array, jax.Array]]:
         except (TypeError, ValueError) as e:
             raise ValueError(f"layer {k}: W and b must be numeric arrays: {e}") from None
         n_in = out[-1][0].shape[1] if out else (W.shape[0] if W.ndim == 2 else None)
+        if W.ndim == 2 and 0 in W.shape:
+            raise ValueError(
+                f"layer {k}: W has shape {W.shape}; every layer needs at least 1 input and "
+                "1 output unit"
+            )
         if W.ndim != 2 or W.shape[0] != n_in or 0 in W.shape or b.shape != (W.shape[1],):
             want = f"({n_in}, out)" if k else "(in, out)"
             raise ValueError(
