@@ -71,6 +71,7 @@ MODES = ("network", "response")
 GRID = 81  # points per axis of the plane's estimate and local maps
 RESPONSE_GRID = 29  # points per axis of each neuron's response map
 MAX_FORMULA_INPUTS = 4  # local linear formulas are shown for inputs up to this wide
+MAX_ANALYSIS_WEIGHTS = 200_000  # local maps and regions for networks up to this size
 
 
 @dataclass
@@ -141,6 +142,8 @@ def as_samples(model: FCNN, samples) -> tuple[np.ndarray, np.ndarray | None]:
         data = Dataset.from_arrays(*samples, task=model.task)
         return data.X, data.y
     X = np.asarray(samples, dtype=np.float32)
+    if X.size == 0:
+        raise ValueError("samples is empty: give at least one input row")
     if X.ndim == 1:
         X = X[None]
     return X, None
@@ -217,19 +220,25 @@ def build_view(
 
 def _add_analysis(view: View, model: FCNN, params) -> None:
     """The plane's estimate, every sample's local affine map, and for 2-D inputs the same
-    over the plane, the linear regions and every neuron's response map."""
-    if model.widths[0] <= MAX_FORMULA_INPUTS:
+    over the plane, the linear regions and every neuron's response map. Past
+    MAX_ANALYSIS_WEIGHTS the local maps and regions are left out (each distinct ReLU pattern
+    costs a pass through every weight); the picture and the estimate remain."""
+    small = model.n_weights <= MAX_ANALYSIS_WEIGHTS
+    if model.widths[0] <= MAX_FORMULA_INPUTS and small:
         view.local = analysis.local_maps(params, model.activation, view.X).astype(np.float32)
     if model.widths[0] != 2:
         return
     view.grid = analysis.grid_estimate(model, n=GRID, params=params, X=view.X)
-    if model.activation in analysis.RELU_FAMILY and len(model.widths) > 2:
+    relu_regions = model.activation in analysis.RELU_FAMILY and len(model.widths) > 2
+    if small and relu_regions:
         # One pass gives both: each grid point's region and that region's affine map.
         found = analysis.regions(model, n=GRID, X=view.X, params=params)
         view.region_ids = found.ids.astype(np.int32)
-        maps = np.stack([np.concatenate([r.coef.T, r.intercept[:, None]], axis=1) for r in found.table])
+        maps = np.stack(
+            [np.concatenate([r.coef.T, r.intercept[:, None]], axis=1) for r in found.table]
+        )
         view.grid_local = maps[found.ids.ravel()].astype(np.float32)
-    else:
+    elif small:
         points = analysis.grid_points(view.grid.xs, view.grid.ys)
         view.grid_local = analysis.local_maps(params, model.activation, points).astype(np.float32)
     if view.style.mode == "response":

@@ -312,6 +312,10 @@ class FCNNWidget(anywidget.AnyWidget):
             colors.resolve_palette(value)  # raises with the valid choices
         return value
 
+    @traitlets.validate("view")
+    def _valid_view(self, proposal):
+        return colors.check_choice(proposal["value"], "view", views.MODES)
+
     @traitlets.validate("max_edges")
     def _valid_max_edges(self, proposal):
         if proposal["value"] < 1:

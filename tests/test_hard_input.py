@@ -314,15 +314,6 @@ def test_unknown_style_names(model, widget, option, needles):
     assert getattr(widget, option) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "FCNNWidget has no @traitlets.validate('view'): w.view = 'nope' raises from the "
-        "_on_style observer after the trait has changed, so the widget keeps view='nope' "
-        "(synced to the page) and every later style change (w.palette = ...) raises "
-        "'unknown view' again until view is set back (fix belongs in widget.py)"
-    ),
-)
 def test_unknown_view_trait_is_refused(model):
     w = FCNNWidget(model)
     with clear_error(r"'nope'", r"network, response"):
@@ -429,14 +420,6 @@ def test_empty_samples(model):
         FCNNWidget(weights([2, 3, 1]), activation="relu")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "view.as_samples turns a bare 1-D samples array into one row (X[None]), so "
-        "samples=[] becomes shape (1, 0) and the error reads 'inputs must have shape (n, 2), "
-        "got (1, 0)' rather than saying the samples are empty (fix belongs in view.py)"
-    ),
-)
 def test_empty_samples_list(model):
     with clear_error(r"empty"):
         FCNNWidget(model, samples=[])
@@ -502,16 +485,6 @@ def test_ten_million_zero_weights(tmp_path):
     _check_big(_run_big("zeros", tmp_path))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "hangs for many minutes: view._add_analysis calls analysis.local_maps for inputs "
-        "up to 4 wide, on the samples and on the 81x81 plane grid, and _exact_maps calls "
-        "local_linear once per distinct ReLU activation pattern (thousands for random "
-        "weights), each converting all 10M weights to float64 and multiplying through; "
-        "no size limit or degraded path for large models in view.py/analysis.py"
-    ),
-)
 def test_ten_million_trained_shape_weights(tmp_path):
     """FCNN([3200, 3200]) on prod, random initial weights: refuse clearly or degrade, in time."""
     _check_big(_run_big("prod", tmp_path))
