@@ -298,7 +298,7 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
                 )
             if view.style.show_values and r >= MIN_LABEL_RADIUS and not response:
                 out.append(
-                    f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" '
+                    f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" pointer-events="none" '
                     f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
                 )
             if kind == "x" and slot not in lay.blocks:

@@ -99,6 +99,7 @@ class View:
     local: np.ndarray | None = None  # (n, out, d + 1): each sample's local affine map
     grid_local: np.ndarray | None = None  # (GRID * GRID, out, 3): the same per grid point
     region_ids: np.ndarray | None = None  # (GRID, GRID) linear-region id (ReLU family)
+    region_patterns: np.ndarray | None = None  # (regions, hidden units) bool: which are on
     response: np.ndarray | None = None  # (RESPONSE_GRID², cols): every neuron over the plane
     response_axes: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -234,6 +235,7 @@ def _add_analysis(view: View, model: FCNN, params) -> None:
         # One pass gives both: each grid point's region and that region's affine map.
         found = analysis.regions(model, n=GRID, X=view.X, params=params)
         view.region_ids = found.ids.astype(np.int32)
+        view.region_patterns = np.stack([np.concatenate(r.pattern) for r in found.table])
         maps = np.stack(
             [np.concatenate([r.coef.T, r.intercept[:, None]], axis=1) for r in found.table]
         )

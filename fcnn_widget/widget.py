@@ -99,6 +99,7 @@ class FCNNWidget(anywidget.AnyWidget):
     _local = traitlets.Bytes(b"").tag(sync=True)  # (n, out, d + 1) local affine maps
     _grid_local = traitlets.Bytes(b"").tag(sync=True)  # the same per plane grid point
     _region_ids = traitlets.Bytes(b"").tag(sync=True)  # int32 linear region per grid point
+    _region_patterns = traitlets.Bytes(b"").tag(sync=True)  # uint8 (regions, hidden units)
     _timeline = traitlets.Bytes(b"").tag(sync=True)
     _timeline_sample = traitlets.Int(0).tag(sync=True)  # the sample _timeline was packed for
     _epochs = traitlets.Bytes(b"").tag(sync=True)
@@ -486,6 +487,7 @@ class FCNNWidget(anywidget.AnyWidget):
         self._local = _bytes(v.local, np.float32)
         self._grid_local = _bytes(v.grid_local, np.float32)
         self._region_ids = _bytes(v.region_ids, np.int32)
+        self._region_patterns = _bytes(v.region_patterns, np.uint8)
         self._meta = self._describe(v)
         if points:
             self._points = picture.points_markup(v)

@@ -53,16 +53,36 @@ export function restyleAnalysis(parts, state, src) {
   }
 }
 
-/** Hover text for a point of the plane: its region and local map (the kernel's grid). */
-export function describePoint(state, point) {
+/** The plane's grid point nearest to a point (its index), or -1 off the grid. */
+export function gridIndex(state, point) {
   const { meta } = state;
   const n = meta.grid_n;
-  if (!n || !state.gridLocal.length) return null;
+  if (!n || !meta.plane) return -1;
   const [x0, x1, y0, y1] = meta.plane.domain;
   const j = Math.round(((point[0] - x0) / (x1 - x0)) * (n - 1));
   const i = Math.round(((point[1] - y0) / (y1 - y0)) * (n - 1));
-  if (i < 0 || j < 0 || i >= n || j >= n) return null;
-  const g = i * n + j;
+  return i < 0 || j < 0 || i >= n || j >= n ? -1 : i * n + j;
+}
+
+/** While the pointer is over the plane: the network's off marks of the region there. */
+export function showRegionPattern(parts, state, point) {
+  const g = gridIndex(state, point);
+  if (g < 0 || !state.regionPatterns.length) return false;
+  const hidden = state.meta.widths.slice(1, -1);
+  const row = state.regionIds[g] * hidden.reduce((a, b) => a + b, 0);
+  const starts = hidden.map((_, k) => hidden.slice(0, k).reduce((a, b) => a + b, 0));
+  for (const m of parts.offMarks) {
+    const on = state.regionPatterns[row + starts[Number(m.slot.slice(1)) - 1] + m.index];
+    m.el.setAttribute("visibility", on ? "hidden" : "visible");
+  }
+  return true;
+}
+
+/** Hover text for a point of the plane: its region and local map (the kernel's grid). */
+export function describePoint(state, point) {
+  const { meta } = state;
+  const g = gridIndex(state, point);
+  if (g < 0 || !state.gridLocal.length) return null;
   const d = meta.widths[0] + 1;
   const map = mapAt(state.gridLocal, g, meta);
   const where = `at x₁ = ${fixed(point[0], 2)}, x₂ = ${fixed(point[1], 2)}`;

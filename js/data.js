@@ -40,6 +40,7 @@ export function readState(model) {
     local: floats(model.get("_local")),
     gridLocal: floats(model.get("_grid_local")),
     regionIds: ints(model.get("_region_ids")),
+    regionPatterns: new Uint8Array(bytesOf(model.get("_region_patterns"))),
     timelineSample: model.get("_timeline_sample"),
     epochs: ints(model.get("_epochs")),
     loss: history.subarray(0, trained),

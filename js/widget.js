@@ -6,9 +6,9 @@ import { eventToData, moveRing, nearestSample } from "./plane.js";
 import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.js";
 import { attachTooltip } from "./tooltip.js";
 import { buildToolbar } from "./toolbar.js";
-import { describePoint } from "./analysis.js";
+import { describePoint, showRegionPattern } from "./analysis.js";
 
-const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_epochs", "_history"];
+const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_epochs", "_history"];
 // The timeline follows the selected sample: new data, but the drawn picture stays.
 const TIMELINE_KEYS = ["_timeline", "_timeline_sample"];
 const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "view", "show_lines", "show_regions", "show_matrices", "max_edges", "_palettes"];
@@ -122,10 +122,17 @@ function render({ model, el }) {
   };
   figure.addEventListener("click", onClick);
   window.addEventListener("keydown", onKey, true);
+  // Hovering the plane shows that point's activation pattern on the network; leaving it
+  // brings back the selected sample's.
+  let patternShown = false;
   const describeAt = (event) => {
     const point = pic && eventToData(pic.svg, state, event);
+    if (point) patternShown = showRegionPattern(pic.analysis, state, point) || patternShown;
+    else if (patternShown) { patternShown = false; show(sample, epochIndex); }
     return point ? describePoint(state, point) : null;
   };
+  const onLeave = () => { if (patternShown) { patternShown = false; show(sample, epochIndex); } };
+  figure.addEventListener("mouseleave", onLeave);
   const dropTooltip = attachTooltip(el, figure, () => state, () => source, describeAt);
   draw();
   onProgress();
@@ -138,6 +145,7 @@ function render({ model, el }) {
     model.off("change:sample", onSampleTrait);
     model.off("change:_progress", onProgress);
     figure.removeEventListener("click", onClick);
+    figure.removeEventListener("mouseleave", onLeave);
     window.removeEventListener("keydown", onKey, true);
     dropTooltip();
   };

@@ -157,7 +157,27 @@ def test_analysis_overlays_hover_formula_and_response_view(widget_page):
         f"__import__('numpy').flatnonzero(w.frame.region_ids.ravel() == {region})}})"
     )
     assert formula in same
+    # ...and the network shows that region's activation pattern while the pointer is there.
+    marks = dict(
+        root.evaluate(
+            "(el) => Array.from(el.querySelectorAll('path[data-off]')).map((p) => [p.dataset.off, p.getAttribute('visibility')])"
+        )
+    )
+    pattern = nb.kernel_value(f"w.frame.region_patterns[{region}].tolist()")
+    expected = {
+        f"{k}-{i}": "hidden" if pattern[(k - 1) * 5 + i] else "visible"
+        for k in (1, 2)
+        for i in range(5)
+    }
+    assert marks == expected
     nb.screenshot(root, "widget-overlays")
+    # Hovering a neuron tells how it was summed.
+    root.locator('circle[data-kind="z"][data-layer="2"][data-index="1"]').hover()
+    tip_text = tip.inner_text()
+    value = root.locator('circle[data-kind="z"][data-layer="2"][data-index="1"]').get_attribute(
+        "data-value"
+    )
+    assert "Σ w·a + b" in tip_text and tip_text.strip().endswith(value)
     nb.execute('w.view = "response"')
     nb.wait_for("() => document.querySelectorAll('.fcnn-widget image[data-kind]').length === 24")
     nb.screenshot(root, "widget-response-view")
