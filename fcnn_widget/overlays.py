@@ -110,7 +110,9 @@ def off_marks(view: View, lay: Layout, sample: int) -> list[str]:
     shown or hidden per sample; a dashed ring around units off for every shown sample."""
     if view.activation not in RELU_FAMILY:
         return []
-    out = ['<g data-role="off-marks" stroke="#7a7a7a" stroke-width="1.6" stroke-linecap="round" pointer-events="none">']
+    out = [
+        '<g data-role="off-marks" stroke="#7a7a7a" stroke-width="1.6" stroke-linecap="round" pointer-events="none">'
+    ]
     for k in range(1, len(view.widths) - 1):
         z = view.slot_values(f"z{k}")
         dead = ~np.any(z > 0, axis=0)

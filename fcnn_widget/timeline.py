@@ -63,10 +63,10 @@ class Timeline:
         params = self.params_at(epoch)
         cached = self._values.get(epoch)
         if cached is None or cached[0] is not params:
-            self._values[epoch] = (params, trace_values(self.model, self.X, params)[0])
-            if len(self._values) > MAX_EPOCHS:
+            cached = self._values[epoch] = (params, trace_values(self.model, self.X, params)[0])
+            if len(self._values) > MAX_EPOCHS:  # an epoch off the slider is traced again later
                 self._forget_unoffered()
-        return self._values[epoch][1]
+        return cached[1]
 
     def ranges_at(self, epoch: int, style: Style, slots: list[str]) -> np.ndarray:
         """The style's colour ranges (1 or n, groups, 2) at ``epoch``."""

@@ -338,16 +338,18 @@ class FCNNWidget(anywidget.AnyWidget):
         super().__setattr__(name, value)
 
     def _check_epoch(self, epoch) -> int:
-        offered = self.timeline.epochs
+        """Any recorded snapshot (the page's slider steps through ``w.epochs``, at most
+        128 of them, evenly spaced)."""
+        recorded = [int(e) for e in self.model.history.snapshot_epochs]
         if (
             isinstance(epoch, bool)
             or not isinstance(epoch, (int, np.integer))
-            or epoch not in offered
+            or epoch not in recorded
         ):
-            shown = ", ".join(map(str, offered[:6])) + (", …" if len(offered) > 6 else "")
+            shown = ", ".join(map(str, recorded[:6])) + (", …" if len(recorded) > 6 else "")
             raise traitlets.TraitError(
                 f"epoch {epoch!r} has no recorded snapshot; valid epochs are {shown} "
-                f"(up to {offered[-1]}, see w.epochs)"
+                f"(up to {recorded[-1]}, see w.model.history.snapshot_epochs)"
             )
         return int(epoch)
 

@@ -26,6 +26,12 @@ function send(model, message) {
   }
 }
 
+function nearestIndex(epochs, epoch) {
+  let best = 0;
+  for (let i = 0; i < epochs.length; i++) if (Math.abs(epochs[i] - epoch) < Math.abs(epochs[best] - epoch)) best = i;
+  return best;
+}
+
 function render({ model, el }) {
   el.classList.add("fcnn-widget");
   el.tabIndex = 0;
@@ -56,8 +62,9 @@ function render({ model, el }) {
   /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
   function show(s, index) {
     sample = Math.max(0, Math.min(state.meta.n_samples - 1, s));
-    epochIndex = Math.max(0, Math.min(state.epochs.length - 1, index));
-    const epoch = state.epochs[epochIndex];
+    // index < 0: the frame's epoch, which may not be among the slider's (thinned) epochs.
+    epochIndex = index < 0 ? -1 : Math.min(state.epochs.length - 1, index);
+    const epoch = epochIndex < 0 ? state.meta.epoch : state.epochs[epochIndex];
     const fromFrame = epoch === state.meta.epoch || !timelineFits(state, sample);
     source = fromFrame ? frameSource(state, sample) : timelineSource(state, sample, epochIndex);
     if (pic) {
@@ -65,7 +72,7 @@ function render({ model, el }) {
       moveRing(pic.svg, state, sample);
     }
     controls.showSample(sample);
-    epochControl.show(fromFrame ? state.epochs.indexOf(state.meta.epoch) : epochIndex, state.epochs);
+    epochControl.show(fromFrame ? nearestIndex(state.epochs, state.meta.epoch) : epochIndex, state.epochs);
     el.dataset.sample = String(sample);
     el.dataset.epoch = String(source.epoch);
   }

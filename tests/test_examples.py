@@ -50,3 +50,17 @@ def test_seed_demo_example(tmp_path):
         with np.load(folder / "params.npz") as params:
             assert params["loss"].shape == (250,) and np.isfinite(params["loss"]).all()
         assert "250 epochs" in (folder / "summary.txt").read_text()
+
+
+def test_live_training_notebook_runs(tmp_path):
+    """examples/live_training.ipynb as a kernel runs it: top-level await, epoch scrub, HTML."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.read(EXAMPLES / "live_training.ipynb", as_version=4)
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    printed = "".join(o.get("text", "") for o in nb.cells[3].outputs)
+    assert "2-5-5-1 relu" in printed and "400 epochs" in printed
+    assert (tmp_path / "watch_it_learn.html").stat().st_size > 10_000
