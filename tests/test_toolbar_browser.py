@@ -7,6 +7,7 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
+from svg_compare import SNAPSHOT_JS, svg_elements
 
 from fcnn_widget import FCNN, FCNNWidget
 
@@ -210,30 +211,10 @@ w = FCNNWidget(model, sample={SAMPLE})
 w
 """
 
-SNAPSHOT_JS = """
-(root) => Array.from(root.querySelectorAll('svg.fcnn-picture *')).map((e) => {
-  const a = {};
-  for (const at of e.attributes) a[at.name] = at.value;
-  const own = Array.from(e.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join('');
-  return [e.tagName, a, own];
-})
-"""
-
 
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     return struct.unpack(">II", data[16:24])
-
-
-def elements(svg: ET.Element) -> list:
-    out = []
-    for e in svg.iter():
-        if e is svg:
-            continue
-        attrs = {k.split("}")[-1]: v for k, v in e.attrib.items()}
-        own = (e.text or "") + "".join(c.tail or "" for c in e)  # all its own text nodes
-        out.append([e.tag.split("}")[-1], attrs, own])
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +240,7 @@ def test_svg_download_in_jupyterlab_is_the_page_picture(lab_widget):
     svg = ET.fromstring(text.split("?>", 1)[1].strip())
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     page_elements = root.evaluate(SNAPSHOT_JS)
-    downloaded = elements(svg)
+    downloaded = svg_elements(svg)
     assert len(downloaded) == len(page_elements)
     for (tag, attrs, own), (ptag, pattrs, pown) in zip(downloaded, page_elements):
         assert (tag, attrs, own) == (ptag, pattrs, pown), (tag, attrs)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 
 import pytest
+from svg_compare import SNAPSHOT_JS, svg_elements
 
 pytestmark = pytest.mark.browser
 
@@ -18,16 +18,6 @@ w = FCNNWidget(model, sample=10)
 w
 """
 
-# Attributes of every drawn element, in document order, as the page has them now.
-SNAPSHOT_JS = """
-(root) => Array.from(root.querySelectorAll('svg.fcnn-picture *')).map((e) => {
-  const a = {};
-  for (const at of e.attributes) a[at.name] = at.value;
-  const own = Array.from(e.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join('');
-  return [e.tagName, a, own];
-})
-"""
-
 
 @pytest.fixture(scope="module")
 def widget_page(lab):
@@ -37,17 +27,6 @@ def widget_page(lab):
     root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
     yield nb, root
     nb.close() if hasattr(nb, "close") else None
-
-
-def python_elements(svg_text: str) -> list:
-    out = []
-    for e in ET.fromstring(svg_text).iter():
-        tag = e.tag.split("}")[-1]
-        if tag == "svg":
-            continue
-        attrs = {k.split("}")[-1]: v for k, v in e.attrib.items()}
-        out.append([tag, attrs, e.text or ""])
-    return out
 
 
 def neuron(root, kind, layer, index):
@@ -124,9 +103,7 @@ def test_page_picture_equals_python_svg_element_by_element(widget_page):
         nb.execute(f"w.sample = {sample}")
         nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.sample === '{sample}'")
         page_elements = root.evaluate(SNAPSHOT_JS)
-        python = python_elements(
-            json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())"))
-        )
+        python = svg_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
         assert len(page_elements) == len(python)
         for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
             assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
@@ -207,7 +184,7 @@ def test_wide_input_network_scrubs_and_matches_python(lab):
     nb.wait_for_kernel("w.sample == 5")
     nb.wait_for("() => document.querySelector('.fcnn-widget').dataset.sample === '5'")
     page_elements = root.evaluate(SNAPSHOT_JS)
-    python = python_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
+    python = svg_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
     assert [e[0] for e in page_elements] == [e[0] for e in python]
     for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
         assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)

@@ -1,0 +1,28 @@
+"""Comparing the page's picture with an SVG document, element by element."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+# Every drawn element of the page's picture, in document order: tag, attributes, own text.
+SNAPSHOT_JS = """
+(root) => Array.from(root.querySelectorAll('svg.fcnn-picture *')).map((e) => {
+  const a = {};
+  for (const at of e.attributes) a[at.name] = at.value;
+  const own = Array.from(e.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join('');
+  return [e.tagName, a, own];
+})
+"""
+
+
+def svg_elements(svg: str | ET.Element) -> list:
+    """The same list for an SVG document (text or parsed root), the root left out."""
+    root = ET.fromstring(svg) if isinstance(svg, str) else svg
+    out = []
+    for e in root.iter():
+        if e is root:
+            continue
+        attrs = {k.split("}")[-1]: v for k, v in e.attrib.items()}
+        own = (e.text or "") + "".join(c.tail or "" for c in e)  # all its own text nodes
+        out.append([e.tag.split("}")[-1], attrs, own])
+    return out
