@@ -34,6 +34,12 @@ def test_seed_notebook_shows_three_networks_that_react(lab, app):
             box.press("Enter")
             caption = root.locator('text[data-role="sample"]')
             assert caption.text_content() == f"sample {sample} of 2500"
+    # Arrow keys scrub in both front ends (their own shortcuts do not take them).
+    slider = widgets.nth(0).locator('input[data-control="sample-slider"]')
+    slider.focus()
+    slider.press("ArrowRight")
+    caption = widgets.nth(0).locator('text[data-role="sample"]')
+    assert caption.text_content() == f"sample {POST_SAMPLES[-1] + 1} of 2500"
     root = widgets.nth(1)
     first_stop = "(el) => el.querySelector('linearGradient stop').getAttribute('stop-color')"
     for palette in ("viridis", "rainbow", "cool"):
