@@ -167,6 +167,7 @@ def _collect(widget, palettes, norms, scopes, overrides) -> tuple[dict, list[dic
         colors.check_choice(n, "norm", colors.NORMS)
     for s in scopes:
         colors.check_choice(s, "norm_scope", colors.SCOPES)
+    widget.want_timeline()  # the page scrubs epochs with no kernel to ask
     keys = synced_keys(widget)
     unknown = sorted(set(overrides) - {k for k in keys if not k.startswith("_")})
     if unknown:

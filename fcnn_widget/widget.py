@@ -168,6 +168,7 @@ class FCNNWidget(anywidget.AnyWidget):
         self.set_trait("sample", sample)
         self.set_trait("epoch", epoch)
         self._uid = f"fcnn{id(self):x}"
+        self._timeline_wanted = False
         start = time.perf_counter()
         self._push_all()
         self._interval = _update_interval(time.perf_counter() - start)
@@ -396,8 +397,20 @@ class FCNNWidget(anywidget.AnyWidget):
         self._last_push = time.perf_counter()
 
     def _on_page_message(self, _widget, content, _buffers) -> None:
-        if isinstance(content, dict) and content.get("type") == "stop":
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "stop":
             self.stop()
+        elif content.get("type") == "timeline":  # the page starts scrubbing epochs
+            self.want_timeline()
+
+    def want_timeline(self) -> None:
+        """Keep the page's epoch timeline packed from now on. It costs a trace of every
+        shown sample per recorded snapshot, so it is made only once someone scrubs epochs
+        (the page asks on its first epoch-slider move; ``save_html`` asks too)."""
+        with self._lock, self.hold_sync():
+            self._timeline_wanted = True
+            self._pack_timeline()
 
     # -- keeping the page in step -----------------------------------------------------------------
     def _remember_palette(self, palette) -> str:
@@ -466,6 +479,8 @@ class FCNNWidget(anywidget.AnyWidget):
             self._pack_timeline()
 
     def _pack_timeline(self):
+        if not self._timeline_wanted:
+            return
         self._timeline = self.timeline.pack(self.frame.style, self.sample).tobytes()
         self._timeline_sample = self.sample
 

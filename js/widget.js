@@ -47,8 +47,15 @@ function render({ model, el }) {
 
   const setTrait = (name, value) => { model.set(name, value); commit(model); };
   const controls = buildControls(model, { onSample: (s) => { show(s, epochIndex); setTrait("sample", s); }, onSet: setTrait });
+  // The kernel packs the epoch timeline only once the page scrubs epochs: ask on first use.
+  let asked = "";
+  const askForTimeline = () => {
+    const key = `${sample}:${state.epochs.length}`;
+    if (!timelineFits(state, sample) && asked !== key) { asked = key; send(model, { type: "timeline" }); }
+  };
   const epochControl = buildEpochControl({
     onEpoch: (index) => {
+      askForTimeline();
       show(sample, index);
       clearTimeout(epochTimer);
       epochTimer = setTimeout(() => setTrait("epoch", state.epochs[index]), EPOCH_SYNC_DELAY_MS);
@@ -72,7 +79,8 @@ function render({ model, el }) {
       moveRing(pic.svg, state, sample);
     }
     controls.showSample(sample);
-    epochControl.show(fromFrame ? nearestIndex(state.epochs, state.meta.epoch) : epochIndex, state.epochs);
+    // The slider stays where the user put it, also while the timeline is on its way.
+    epochControl.show(epochIndex >= 0 ? epochIndex : nearestIndex(state.epochs, state.meta.epoch), state.epochs);
     el.dataset.sample = String(sample);
     el.dataset.epoch = String(source.epoch);
   }
@@ -95,7 +103,7 @@ function render({ model, el }) {
     pending = true;
     queueMicrotask(() => { pending = false; draw(); });
   };
-  const onTimeline = () => { state = readState(model); };
+  const onTimeline = () => { state = readState(model); if (epochIndex >= 0) show(sample, epochIndex); };
   const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
   const onSettings = () => controls.showSettings();
   const onProgress = () => training.show(model.get("_progress"));

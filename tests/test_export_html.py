@@ -31,6 +31,7 @@ def seed():
 
 @pytest.fixture(scope="module")
 def seed_page(seed, tmp_path_factory):
+    seed.want_timeline()  # as save_html does: the page scrubs epochs with no kernel
     before = {k: getattr(seed, k) for k in standalone.synced_keys(seed)}
     path = seed.save_html(tmp_path_factory.mktemp("html") / "seed.html")
     return path, path.read_text(encoding="utf-8"), before

@@ -126,6 +126,8 @@ def test_timeline_rows_hold_sample_values_params_and_ranges():
     model = FCNN([3], dataset="prod")
     w = FCNNWidget(model, sample=7, norm_scope="sample")
     w.fit(epochs=4)
+    assert w._timeline == b""  # made only once someone scrubs epochs
+    w._on_page_message(w, {"type": "timeline"}, [])
     meta = w._meta
     stride = meta["n_cols"] + meta["n_params"] + 2 * len(meta["group_names"])
     rows = np.frombuffer(w._timeline, np.float32).reshape(-1, stride)
