@@ -97,16 +97,34 @@ def test_clicking_the_plane_selects_the_nearest_sample(widget_page):
     assert root.evaluate("(el) => el.dataset.sample") == str(target)
 
 
+def assert_page_equals_python(nb, root):
+    page_elements = root.evaluate(SNAPSHOT_JS)
+    python = svg_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
+    assert len(page_elements) == len(python)
+    for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
+        assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
+
+
 def test_page_picture_equals_python_svg_element_by_element(widget_page):
     nb, root = widget_page
     for sample in (1403, 2453):
         nb.execute(f"w.sample = {sample}")
         nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.sample === '{sample}'")
-        page_elements = root.evaluate(SNAPSHOT_JS)
-        python = svg_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
-        assert len(page_elements) == len(python)
-        for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
-            assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
+        assert_page_equals_python(nb, root)
+
+
+def test_per_sample_global_ranges_restyle_edges_in_the_page(widget_page):
+    # One range for everything, per sample: the page recolours edges and biases as it scrubs.
+    nb, root = widget_page
+    nb.execute('w.sample = 10; w.norm = "global"; w.norm_scope = "sample"')
+    nb.wait_for(
+        "() => document.querySelector('.fcnn-widget text[data-role=\"bar-title\"]').textContent === 'all values'"
+    )
+    root.locator('button[data-control="next"]').click()
+    root.locator('button[data-control="next"]').click()
+    nb.wait_for_kernel("w.sample == 12")
+    assert_page_equals_python(nb, root)
+    nb.execute('w.norm = "component"; w.norm_scope = "dataset"')
 
 
 def test_analysis_overlays_hover_formula_and_response_view(widget_page):
