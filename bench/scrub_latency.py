@@ -43,20 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import lab as harness  # noqa: E402  (tests/lab.py: the JupyterLab + Chromium harness)
-
-
-def code_state() -> str:
-    """The commit measured, and whether the product's files differ from it."""
-    import subprocess
-
-    def git(*args):
-        out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "fcnn_widget", "js")
-    return f"code {head}" + (" + uncommitted changes in fcnn_widget/ or js/" if dirty else "")
-
+from provenance import code_state  # noqa: E402
 
 PALETTES = ("plasma", "inferno", "cividis", "viridis")  # sequential: no centring flips
 

@@ -35,22 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from provenance import code_state  # noqa: E402  (bench/ is on the path when run as a script)
+
 GOAL_RATIO = 1.10
 GOAL_UPDATES_PER_S = 30.0
 TENSOR_KEYS = ("_values", "_params", "_ranges", "_timeline")
-
-
-def code_state() -> str:
-    """The commit measured, and whether the product's files differ from it."""
-    import subprocess
-
-    def git(*args):
-        out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "fcnn_widget", "js")
-    return f"code {head}" + (" + uncommitted changes in fcnn_widget/ or js/" if dirty else "")
 
 
 # Runs inside the kernel once: the arms, and a timer around the widget's model listener
