@@ -207,8 +207,7 @@ class FCNNWidget(anywidget.AnyWidget):
         after the current chunk.
         """
         args = (epochs, lr, batch_size, optimizer, snapshot_every)
-        if self._thread is not None and self._thread.is_alive():
-            raise RuntimeError("this widget's model is already training; call w.stop() first")
+        self._refuse_second_fit()
         if background:
             self._thread = threading.Thread(target=self._train, args=(*args, False), daemon=True)
             self._thread.start()
@@ -228,9 +227,14 @@ class FCNNWidget(anywidget.AnyWidget):
         keeps handling the page, so Stop and every control work during training (on any
         ipykernel), and the cell ends when training does."""
         args = (epochs, lr, batch_size, optimizer, snapshot_every, False)
-        if self._thread is not None and self._thread.is_alive():
-            raise RuntimeError("this widget's model is already training; call w.stop() first")
+        self._refuse_second_fit()
         return await asyncio.to_thread(self._train, *args)
+
+    def _refuse_second_fit(self) -> None:
+        progress = self.model.progress
+        busy = self._thread is not None and self._thread.is_alive()
+        if busy or (progress is not None and progress.running):
+            raise RuntimeError("this widget's model is already training; call w.stop() first")
 
     def stop(self) -> None:
         """End a running fit after its current chunk, keeping history and parameters."""
