@@ -317,6 +317,9 @@ class JupyterServer:
             IPYTHONDIR=str(self.ipython_dir),
             JUPYTER_PLATFORM_DIRS="1",
             PYTHONUNBUFFERED="1",
+            # A kernelspec's "python" is found on PATH: make it this venv's, whatever venv
+            # the calling shell had activated.
+            PATH=os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")]),
             # Kernels start from the venv python (kernelspec argv[0] "python" ->
             # sys.executable of the server); make `import fcnn_widget` hit the work tree.
             PYTHONPATH=os.pathsep.join(
