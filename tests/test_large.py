@@ -76,3 +76,14 @@ def test_wide_inputs_show_the_sample_as_an_image():
         assert p.get("fill") == colors.color_of(
             float(X[3, int(p.get("data-index"))]), lo, hi, palette
         )
+
+
+def test_a_hundred_thousand_samples_stay_in_the_page():
+    from fcnn_widget import datasets
+
+    model = FCNN([5, 5], dataset=datasets.make("prod", n_points=100_000))
+    w = FCNNWidget(model, sample=99_999)
+    assert w._meta["n_samples"] == 100_000  # 9.6 MB of layer values: within the 32 MB budget
+    assert len(w._values) == 4 * 100_000 * w._meta["n_cols"]
+    assert w._points.count("<circle") == 5000  # the plane draws the first 5,000 points
+    w.sample = 54_321  # scrubbing anywhere is the page's own work
