@@ -238,7 +238,8 @@ def shown_edges(view: View) -> list[np.ndarray]:
 
 def _edges(view: View, lay: Layout, sample: int) -> list[str]:
     out = ['<g data-role="edges" stroke-linecap="round">']
-    for k, ((W, _), pairs) in enumerate(zip(view.params, shown_edges(view)), start=1):
+    shown = shown_edges(view)
+    for k, ((W, _), pairs) in enumerate(zip(view.params, shown), start=1):
         lo, hi = view.range_of(f"w{k}", sample)
         source, target = f"a{k - 1}" if k > 1 else "x0", f"z{k}"
         r_from, r_to = lay.radii[source], lay.radii[target]
@@ -251,7 +252,7 @@ def _edges(view: View, lay: Layout, sample: int) -> list[str]:
                 f'x1="{x1 + r_from:.2f}" y1="{y1:.2f}" x2="{x2 - r_to:.2f}" y2="{y2:.2f}" stroke="{stroke}" stroke-width="{wide}"/>'
             )
     out.append("</g>")
-    drawn, total = sum(len(p) for p in shown_edges(view)), sum(W.size for W, _ in view.params)
+    drawn, total = sum(len(p) for p in shown), sum(W.size for W, _ in view.params)
     if drawn < total:
         out.append(
             f'<text data-role="edge-note" x="16" y="{lay.net_bottom + 4:.2f}" font-size="10" fill="currentColor" '

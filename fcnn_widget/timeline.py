@@ -18,7 +18,7 @@ import numpy as np
 
 from . import colors
 from .model import FCNN
-from .view import Style, trace_values
+from .view import Style, column_layout, trace_values
 
 # Traces kept for scrubbing; past this the timeline keeps evenly spaced snapshots.
 CACHE_BUDGET_BYTES = 256 * 2**20
@@ -97,7 +97,7 @@ class Timeline:
     def pack(self, style: Style, sample: int) -> np.ndarray:
         """Per offered epoch: ``sample``'s layer values, the flat parameters (W then b per
         layer) and its row of colour ranges — what the page needs to recolour any epoch."""
-        slots = ["x0"] + [f"{kind}{k}" for k in range(1, len(self.model.widths)) for kind in "za"]
+        slots, _ = column_layout(self.model.widths)
         style_key = (style.norm, style.norm_scope, style.symmetric, style.robust, sample)
         rows = []
         for epoch in self.epochs:

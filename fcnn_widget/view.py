@@ -150,17 +150,28 @@ def as_samples(model: FCNN, samples) -> tuple[np.ndarray, np.ndarray | None]:
     return X, None
 
 
+def column_layout(widths: list[int]) -> tuple[list[str], dict[str, int]]:
+    """The slots of the values matrix in column order ("x0", "z1", "a1", ...) and the first
+    column of each.
+
+    >>> column_layout([2, 4, 1])
+    (['x0', 'z1', 'a1', 'z2', 'a2'], {'x0': 0, 'z1': 2, 'a1': 6, 'z2': 10, 'a2': 11})
+    """
+    slots = ["x0"] + [f"{kind}{k}" for k in range(1, len(widths)) for kind in "za"]
+    sizes = [widths[int(slot[1:])] for slot in slots]
+    return slots, dict(zip(slots, np.cumsum([0] + sizes[:-1]).tolist()))
+
+
 def trace_values(
     model: FCNN, X: np.ndarray, params=None
 ) -> tuple[np.ndarray, list[str], dict[str, int]]:
     """Every sample's x, z and a of every layer side by side (n, cols) float32, computed by
     JAX in one batch; with the slot names and each slot's first column."""
     trace = model.trace(X, params=params)
-    slots, blocks = ["x0"], [trace.a[0]]
+    blocks = [trace.a[0]]
     for k in range(1, len(model.widths)):
-        slots += [f"z{k}", f"a{k}"]
         blocks += [trace.z[k], trace.a[k]]
-    offsets = dict(zip(slots, np.cumsum([0] + [b.shape[1] for b in blocks[:-1]]).tolist()))
+    slots, offsets = column_layout(model.widths)
     return np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32), slots, offsets
 
 
@@ -197,7 +208,7 @@ def build_view(
     if values is None:
         values, slots, offsets = trace_values(model, X, params)
     else:
-        _, slots, offsets = trace_values(model, X[:1], params)
+        slots, offsets = column_layout(model.widths)
     view = View(
         widths=list(model.widths),
         activation=model.activation,
