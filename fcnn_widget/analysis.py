@@ -205,14 +205,24 @@ def _exact_maps(layers, activation: str, X: np.ndarray) -> np.ndarray:
         if k < len(layers) - 1:
             masks.append(z > 0)
             z = np.asarray(jax.nn.relu(z) if activation == "relu" else jax.nn.leaky_relu(z))
-    bits = np.concatenate(masks, axis=1) if masks else np.zeros((len(X), 0), bool)
-    unique, inverse = np.unique(bits, axis=0, return_inverse=True)
-    widths = [W.shape[1] for W, _ in layers[:-1]]
-    maps = np.empty((len(unique), layers[-1][0].shape[1], X.shape[1] + 1))
-    for r, row in enumerate(unique):
-        coef, intercept = local_linear(layers, _unpack(row, widths), activation)
-        maps[r, :, :-1], maps[r, :, -1] = coef.T, intercept
-    return maps[np.ravel(inverse)]
+    return pattern_maps(layers, activation, _pack(masks, len(X)))
+
+
+def pattern_maps(params, activation: str, bits: np.ndarray) -> np.ndarray:
+    """:func:`local_maps` from the points' activation patterns (n, hidden units) — the bits
+    of ``z > 0`` of every hidden layer side by side, as a trace already gives them.
+
+    >>> model = FCNN([4], "relu", dataset="prod", seed=0)
+    >>> X = model.dataset.X[:5]
+    >>> bits = model.trace(X).z[1] > 0
+    >>> bool(np.array_equal(pattern_maps(model.params, "relu", bits),
+    ...                     local_maps(model.params, "relu", X)))
+    True
+    """
+    unique, _, inverse, _ = _unique_rows(np.asarray(bits, bool))
+    coef, intercept = _pattern_maps(params, unique, activation)
+    maps = np.concatenate([coef.transpose(0, 2, 1), intercept[..., None]], axis=2)
+    return maps[inverse]
 
 
 def _tangent_maps(layers, activation: str, X: np.ndarray) -> np.ndarray:
@@ -346,16 +356,30 @@ def regions(model: FCNN, n: int = 101, X=None, params=None) -> Regions:
     >>> r.n_regions == len(np.unique(r.ids)), int(r.ids[0, 0])
     (True, 0)
     """
+    return estimate_and_regions(model, n, X, params)[1]
+
+
+def estimate_and_regions(model: FCNN, n: int = 101, X=None, params=None) -> tuple[Grid, Regions]:
+    """:func:`grid_estimate` and :func:`regions` from one trace of the grid.
+
+    >>> grid, found = estimate_and_regions(FCNN([4], "relu", dataset="prod"), n=5)
+    >>> grid.values.shape, found.ids.shape
+    ((5, 5, 1), (5, 5))
+    """
     require_relu_family(model.activation, "regions")
     xs, ys = _grid_axes(model, n, "regions", X)
-    bits = _pack(activation_pattern(model, grid_points(xs, ys), params), n * n)
-    ids, first, counts = _number_by_first_appearance(bits)
     params = model.params if params is None else params
+    trace = model.trace(grid_points(xs, ys), params=params)
+    bits = _pack([z > 0 for z in trace.z[1:-1]], n * n)
+    ids, first, counts = _number_by_first_appearance(bits)
+    coef, intercept = _pattern_maps(params, bits[first], model.activation)
+    widths = model.widths[1:-1]
     table = [
-        _region(params, model.activation, k, _unpack(bits[index], model.dims), int(count))
+        Region(k, _unpack(bits[index], widths), coef[k], intercept[k], int(count))
         for k, (index, count) in enumerate(zip(first, counts))
     ]
-    return Regions(xs, ys, ids.reshape(n, n), table)
+    grid = Grid(xs, ys, trace.a[-1].reshape(n, n, -1))
+    return grid, Regions(xs, ys, ids.reshape(n, n), table)
 
 
 def grid_points(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -453,17 +477,46 @@ def _unpack(bits: np.ndarray, widths: Sequence[int]) -> Pattern:
     return [bits[end - width : end] for width, end in zip(widths, ends)]
 
 
-def _region(params, activation: str, k: int, pattern: Pattern, count: int) -> Region:
-    coef, intercept = local_linear(params, pattern, activation)
-    return Region(k, pattern, coef, intercept, count)
+def _pattern_maps(params, bits: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`local_linear` for many patterns at once (rows of ``bits``, every hidden unit
+    side by side): ``coef`` (R, d_in, d_out) and ``intercept`` (R, d_out), float64."""
+    off = OFF_SLOPE[require_relu_family(activation, "local_linear")]
+    layers = _float64_layers(params)
+    d = layers[0][0].shape[0]
+    coef = np.broadcast_to(np.eye(d), (len(bits), d, d))
+    intercept = np.zeros((len(bits), d))
+    masks = _unpack(bits.T, [W.shape[1] for W, _ in layers[:-1]])
+    for (W, b), mask in zip(layers, [*masks, None]):
+        coef, intercept = coef @ W, intercept @ W + b
+        if mask is not None:
+            gain = np.where(mask.T, 1.0, off)
+            coef, intercept = coef * gain[:, None, :], intercept * gain
+    return coef, intercept
 
 
 def _number_by_first_appearance(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ids of equal rows numbered by first appearance, each id's first row and its count."""
-    _, first, inverse, counts = np.unique(
-        rows, axis=0, return_index=True, return_inverse=True, return_counts=True
-    )
+    _, first, inverse, counts = _unique_rows(rows)
     order = np.argsort(first)
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     return rank[inverse.reshape(-1)], first[order], counts[order]
+
+
+def _unique_rows(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean matrix, each one's first row index, every row's index
+    into them and their counts (``np.unique(bits, axis=0, ...)`` in another order). Rows are
+    packed to one integer key first: ``np.unique`` on rows sorts them as byte strings, ~10x
+    slower, and this runs on every frame of a live fit.
+    """
+    packed = np.packbits(bits, axis=1)
+    if packed.shape[1] <= 8:
+        keys = np.zeros(len(bits), np.uint64)
+        for column in packed.T:
+            keys = (keys << np.uint64(8)) | column
+    else:
+        keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse, counts = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    return bits[first], first, inverse.reshape(-1), counts

@@ -39,13 +39,14 @@ class Timeline:
     @property
     def epochs(self) -> list[int]:
         """The snapshot epochs offered for scrubbing (all, or evenly thinned to the budget)."""
-        recorded = [int(e) for e in self.model.history.snapshot_epochs]
+        recorded = np.asarray(self.model.history.snapshot_epochs)
         cols = sum(self.model.widths) + sum(self.model.widths[1:])
         room = max(2, min(MAX_EPOCHS, CACHE_BUDGET_BYTES // max(1, 4 * cols * len(self.X))))
-        if len(recorded) <= room:
-            return recorded
-        pick = np.unique(np.linspace(0, len(recorded) - 1, room).round().astype(int))
-        return [recorded[i] for i in pick]
+        if len(recorded) > room:
+            recorded = recorded[
+                np.unique(np.linspace(0, len(recorded) - 1, room).round().astype(int))
+            ]
+        return recorded.tolist()
 
     def params_at(self, epoch: int) -> list[tuple[np.ndarray, np.ndarray]]:
         history = self.model.history

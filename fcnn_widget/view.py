@@ -236,24 +236,32 @@ def _add_analysis(view: View, model: FCNN, params) -> None:
     MAX_ANALYSIS_WEIGHTS the local maps and regions are left out (each distinct ReLU pattern
     costs a pass through every weight); the picture and the estimate remain."""
     small = model.n_weights <= MAX_ANALYSIS_WEIGHTS
+    relu = model.activation in analysis.RELU_FAMILY
     if model.widths[0] <= MAX_FORMULA_INPUTS and small:
-        view.local = analysis.local_maps(params, model.activation, view.X).astype(np.float32)
+        if relu:  # the patterns of the values shown, so formula and off marks agree
+            bits = [view.slot_values(f"z{k}") > 0 for k in range(1, len(model.widths) - 1)]
+            bits = np.concatenate(bits, axis=1) if bits else np.zeros((view.n_samples, 0), bool)
+            view.local = analysis.pattern_maps(params, model.activation, bits)
+        else:
+            view.local = analysis.local_maps(params, model.activation, view.X)
+        view.local = view.local.astype(np.float32)
     if model.widths[0] != 2:
         return
-    view.grid = analysis.grid_estimate(model, n=GRID, params=params, X=view.X)
-    relu_regions = model.activation in analysis.RELU_FAMILY and len(model.widths) > 2
-    if small and relu_regions:
-        # One pass gives both: each grid point's region and that region's affine map.
-        found = analysis.regions(model, n=GRID, X=view.X, params=params)
+    if small and relu and len(model.widths) > 2:
+        # One pass gives all three: the estimate, each grid point's region and its affine map.
+        view.grid, found = analysis.estimate_and_regions(model, n=GRID, X=view.X, params=params)
         view.region_ids = found.ids.astype(np.int32)
         view.region_patterns = np.stack([np.concatenate(r.pattern) for r in found.table])
         maps = np.stack(
             [np.concatenate([r.coef.T, r.intercept[:, None]], axis=1) for r in found.table]
         )
         view.grid_local = maps[found.ids.ravel()].astype(np.float32)
-    elif small:
-        points = analysis.grid_points(view.grid.xs, view.grid.ys)
-        view.grid_local = analysis.local_maps(params, model.activation, points).astype(np.float32)
+    else:
+        view.grid = analysis.grid_estimate(model, n=GRID, params=params, X=view.X)
+        if small:
+            points = analysis.grid_points(view.grid.xs, view.grid.ys)
+            view.grid_local = analysis.local_maps(params, model.activation, points)
+            view.grid_local = view.grid_local.astype(np.float32)
     if view.style.mode == "response":
         (x0, x1), (y0, y1) = analysis.plot_domain(model, view.X)
         xs, ys = np.linspace(x0, x1, RESPONSE_GRID), np.linspace(y0, y1, RESPONSE_GRID)

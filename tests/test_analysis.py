@@ -16,11 +16,14 @@ from fcnn_widget.analysis import (
     Line,
     activation_pattern,
     clip_line,
+    estimate_and_regions,
     first_layer_lines,
     grid_estimate,
     local_linear,
     local_linearization,
+    local_maps,
     nearest_sample,
+    pattern_maps,
     plot_domain,
     regions,
 )
@@ -408,3 +411,32 @@ def test_regions_of_a_net_without_hidden_layers_is_one_region():
     r = regions(model, n=5)
     assert r.n_regions == 1 and r.table[0].count == 25 and r.table[0].pattern == []
     np.testing.assert_allclose(r.table[0].coef, model.params[0][0], atol=1e-7)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("hidden", [[3], [5, 4], [40, 30]])  # 70 units: past one 64-bit key
+def test_pattern_maps_are_local_linear_of_each_row(activation, hidden):
+    model = FCNN(hidden, activation, dataset="prod", seed=2)
+    rng = np.random.default_rng(0)
+    width = sum(hidden)
+    distinct = rng.random((7, width)) > 0.5
+    bits = distinct[rng.integers(0, 7, 60)]  # repeated rows share one map
+    maps = pattern_maps(model.params, activation, bits)
+    assert maps.shape == (60, 1, 3)
+    for row, m in zip(bits, maps):
+        pattern = np.split(row, np.cumsum(hidden)[:-1])
+        coef, intercept = local_linear(model.params, pattern, activation)
+        np.testing.assert_allclose(m[:, :2], coef.T, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(m[:, 2], intercept, rtol=1e-12, atol=1e-12)
+    X = model.dataset.X[:200]
+    trace_bits = np.concatenate([z > 0 for z in model.trace(X).z[1:-1]], axis=1)
+    np.testing.assert_array_equal(
+        pattern_maps(model.params, activation, trace_bits), local_maps(model.params, activation, X)
+    )
+
+
+def test_estimate_and_regions_agree_with_each_alone():
+    model = plane_net([5, 4], "relu", seed=4)
+    grid, found = estimate_and_regions(model, n=21)
+    np.testing.assert_array_equal(grid.values, grid_estimate(model, n=21).values)
+    np.testing.assert_array_equal(found.ids, regions(model, n=21).ids)

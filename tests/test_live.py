@@ -10,6 +10,7 @@ import pytest
 import traitlets
 
 from fcnn_widget import FCNN, FCNNWidget, TrainingDiverged, training
+from fcnn_widget import widget as widget_module
 
 
 @pytest.fixture
@@ -59,6 +60,22 @@ def test_updates_are_throttled(small_chunks):
     gaps = np.diff(pushes[:-1])  # the last push is forced at the end of the fit
     assert (gaps >= 1 / 30 - 1e-3).all()
     assert w.epoch == 120
+
+
+def test_update_budget_keeps_room_for_the_final_update():
+    w = FCNNWidget(FCNN([3], dataset="prod"))
+    w._update_cost, w._last_push, started = 0.01, 0.0, 1000.0
+    share = widget_module.UPDATE_SHARE
+    # This update and the final one (2 x 10 ms) must fit in the share of the time trained.
+    assert not w._update_due(started, started + 0.02 / share - 0.001)
+    assert w._update_due(started, started + 0.02 / share + 0.001)
+    w._spent = 0.05  # what this fit's updates cost so far
+    assert not w._update_due(started, started + 0.07 / share - 0.001)
+    assert w._update_due(started, started + 0.07 / share + 0.001)
+    w._last_push = started + 0.07 / share  # and never more than 30 a second
+    assert not w._update_due(started, w._last_push + 0.03)
+    assert w._update_due(started, w._last_push + 0.034)
+    assert w._update_due(started + 5, started + 5 + 0.02 / share + 0.001)  # a new fit: spent 0
 
 
 def test_stop_ends_training_after_the_chunk_and_keeps_everything(small_chunks):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import traitlets
 
-from fcnn_widget import FCNN, FCNNWidget, colors
+from fcnn_widget import FCNN, FCNNWidget, colors, picture
 from fcnn_widget.export import svg_to_png
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -161,3 +161,23 @@ def test_saved_pictures_take_theme_background_size_and_are_stable(model, tmp_pat
         w.save_svg(tmp_path / "x.svg", theme="sepia")
     with pytest.raises(TypeError, match="unknown options"):
         w.save_png(tmp_path / "x.png", dpi=300)
+
+
+def test_loss_chart_of_a_long_fit_keeps_its_envelope():
+    model = FCNN([2], dataset="prod", seed=0)
+    model.fit(epochs=3000, batch_size=2500, lr=0.05)
+    w = FCNNWidget(model)
+    x, y, width, height = picture.layout_of(w.frame).chart
+    points = re.search(r'data-series="train" points="([^"]*)"', w._svg).group(1)
+    xy = np.array([p.split(",") for p in points.split()], float)
+    assert len(xy) <= 2 * (width + 2) + 2  # about two points per pixel column, not 3000
+    assert np.all(np.diff(xy[:, 0]) >= 0)  # still in epoch order
+    # The thinned line spans the same epochs and reaches the same highs and lows.
+    loss = np.log10(model.history.loss)
+    top, bottom = loss.max(), loss.min()
+    assert xy[0, 0] == pytest.approx(x, abs=0.06) and xy[-1, 0] == pytest.approx(
+        x + width, abs=0.06
+    )
+    assert xy[:, 1].min() == pytest.approx(y + 4, abs=0.06)  # the highest loss
+    assert xy[:, 1].max() == pytest.approx(y + height - 4, abs=0.06)  # the lowest
+    assert top > bottom
