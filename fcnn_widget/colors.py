@@ -57,6 +57,7 @@ DIVERGING = frozenset(
         "vanimo",
     ]
 )
+DARK_INK, LIGHT_INK = "#111111", "#ffffff"
 NORMS = ("global", "component", "layer")
 SCOPES = ("dataset", "sample")
 
@@ -89,9 +90,24 @@ def resolve_palette(palette: str | Colormap) -> Palette:
         rgba[:, :3] <= 0.04045, rgba[:, :3] / 12.92, ((rgba[:, :3] + 0.055) / 1.055) ** 2.4
     )
     luminance = lin @ np.array([0.2126, 0.7152, 0.0722])
-    ink = tuple("#111111" if lum > 0.2 else "#ffffff" for lum in luminance)
+    ink = tuple(DARK_INK if lum > 0.2 else LIGHT_INK for lum in luminance)
     base = cmap.name.removesuffix("_r")
     return Palette(cmap.name, base in DIVERGING, colors, ink)
+
+
+def page_lut(palette: Palette) -> dict:
+    """A palette's table as the page reads it to recolour in place: ``colors`` all entries'
+    hex digits run together, ``ink`` one letter per entry ("d" dark, "l" light).
+
+    >>> lut = page_lut(resolve_palette("viridis"))
+    >>> lut["colors"][:12], lut["ink"][:3], lut["ink"][-1], lut["diverging"]
+    ('440154440256', 'lll', 'd', False)
+    """
+    return {
+        "colors": "".join(c[1:] for c in palette.colors),
+        "ink": "".join("d" if i == DARK_INK else "l" for i in palette.ink),
+        "diverging": palette.diverging,
+    }
 
 
 def lut_index(value: float, lo: float, hi: float, size: int = LUT_SIZE) -> int:

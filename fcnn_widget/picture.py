@@ -151,9 +151,10 @@ def target_text(view: View, sample: int, j: int) -> str:
 # -- pieces ----------------------------------------------------------------------------------
 def _defs(view: View, uid: str) -> str:
     pal = view.style.palette.colors
+    entries = [round(i / 32 * (len(pal) - 1)) for i in range(33)]
     stops = "".join(
-        f'<stop offset="{fmt.fixed(i / 32, 4)}" stop-color="{pal[round(i / 32 * (len(pal) - 1))]}"/>'
-        for i in range(33)
+        f'<stop offset="{fmt.fixed(i / 32, 4)}" stop-color="{pal[e]}" data-lut="{e}"/>'
+        for i, e in enumerate(entries)
     )
     return (
         f'<defs><linearGradient id="{uid}-grad" x1="0" x2="1" y1="0" y2="0">{stops}</linearGradient>'

@@ -20,9 +20,11 @@ from . import analysis, colors
 from .datasets import Dataset
 from .model import FCNN
 
-# Widget payload budget: the per-sample layer values are the bulk of what reaches the page.
-# Past it the widget keeps the first samples that fit and says so.
+# The page holds the layer values of a window of samples at most this big (all of them when
+# they fit); the kernel sends another window when the selected sample nears its edge.
 PAYLOAD_BUDGET_BYTES = 32 * 2**20
+# The kernel holds every shown sample's layer values; past this it keeps the first that fit.
+KERNEL_BUDGET_BYTES = 2 * 2**30
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class View:
     values: np.ndarray  # (n, cols) float32: x, then z and a of every layer
     slots: list[str]  # neuron slots in column order: "x0", "z1", "a1", ...
     offsets: dict[str, int]  # first column of each slot
-    n_total: int  # samples the caller passed (values may hold fewer: the budget)
+    n_total: int  # samples the caller passed (values may hold fewer: the kernel's budget)
     style: Style
     group_names: list[str] = field(default_factory=list)
     slot_group: dict[str, int] = field(default_factory=dict)
@@ -175,17 +177,53 @@ def trace_values(
     return np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32), slots, offsets
 
 
+def n_columns(widths: list[int]) -> int:
+    """Columns of the values matrix: x, then z and a of every layer."""
+    return sum(widths) + sum(widths[1:])
+
+
 def shown_samples(model: FCNN, samples=None) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """The validated inputs and targets (n, m) to show, cut to the payload budget, and how
+    """The validated inputs and targets (n, m) to show, cut to the kernel's budget, and how
     many the caller passed."""
     X, y = as_samples(model, samples)
     X = model._check_inputs(X)
     if len(X) == 0:
         raise ValueError("samples is empty: give at least one input row")
-    cols = sum(model.widths) + sum(model.widths[1:])
-    keep = max(1, min(len(X), PAYLOAD_BUDGET_BYTES // (4 * cols)))
+    keep = max(1, min(len(X), KERNEL_BUDGET_BYTES // (4 * n_columns(model.widths))))
     targets = None if y is None else np.asarray(y, np.float32).reshape(len(y), -1)[:keep]
     return X[:keep], targets, len(X)
+
+
+def window_length(widths: list[int], n: int) -> int:
+    """How many samples' layer values the page holds at once: all ``n`` when they fit the
+    payload budget, else as many as do.
+
+    >>> window_length([2, 5, 5, 1], 100_000), window_length([784, 256, 128, 10], 100_000)
+    (100000, 5336)
+    """
+    return max(1, min(n, PAYLOAD_BUDGET_BYTES // (4 * n_columns(widths))))
+
+
+def window_start(sample: int, n: int, length: int, start: int | None = None) -> int:
+    """The first sample of the page's window of ``length`` (of ``n``) samples when ``sample``
+    is selected: ``start`` (the current window) while the sample stays off its outer
+    quarters, else a window centred on the sample — so scrubbing on finds its next samples
+    already in the page.
+
+    >>> window_start(10, 100, 40), window_start(29, 100, 40, start=0), window_start(30, 100, 40, 0)
+    (0, 0, 10)
+    >>> window_start(99, 100, 40, start=11), window_start(5, 100, 100)
+    (60, 0)
+    """
+    if length >= n:
+        return 0
+    if start is not None and start <= sample < start + length:
+        margin = length // 4
+        far_from_low = start == 0 or sample >= start + margin
+        far_from_high = start + length == n or sample < start + length - margin
+        if far_from_low and far_from_high:
+            return start
+    return int(min(max(sample - length // 2, 0), n - length))
 
 
 def build_view(
@@ -271,7 +309,10 @@ def _add_analysis(view: View, model: FCNN, params) -> None:
 
 def restyle(view: View, style: Style) -> View:
     """Recompute the colour ranges for a new style (no network values change)."""
+    same_ranges = view.ranges is not None and _range_settings(view.style) == _range_settings(style)
     view.style = style
+    if same_ranges:  # another palette or dressing: the ranges stay
+        return view
     nodes = {slot: view.slot_values(slot) for slot in view.slots}
     view.group_names, view.slot_group, view.ranges = colors.value_ranges(
         nodes,
@@ -284,6 +325,10 @@ def restyle(view: View, style: Style) -> View:
     if view.grid is not None:
         view.plane_range = _plane_range(view)
     return view
+
+
+def _range_settings(style: Style) -> tuple:
+    return style.norm, style.norm_scope, style.symmetric, style.robust
 
 
 def _plane_range(view: View) -> tuple[float, float]:

@@ -108,6 +108,8 @@ class FCNNWidget(anywidget.AnyWidget):
     _history = traitlets.Bytes(b"").tag(sync=True)
     _progress = traitlets.Dict().tag(sync=True)
     _palettes = traitlets.List(list(colors.COMMON_PALETTES)).tag(sync=True)
+    # The tables of the palettes the page offers, so it recolours the moment one is picked.
+    _luts = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -158,10 +160,14 @@ class FCNNWidget(anywidget.AnyWidget):
         )
         style = self._style()
         self.symmetric = style.symmetric  # the palette's default, resolved (no observers yet)
+        self._luts = {
+            name: colors.page_lut(colors.resolve_palette(self._colormaps.get(name, name)))
+            for name in dict.fromkeys([self.palette, *self._palettes])
+        }
         X, _, n_total = views.shown_samples(model, samples)
         if len(X) < n_total:
             warnings.warn(
-                f"{n_total} samples exceed the widget's {views.PAYLOAD_BUDGET_BYTES >> 20} MB "
+                f"{n_total} samples exceed the widget's {views.KERNEL_BUDGET_BYTES >> 20} MB "
                 f"budget; showing the first {len(X)}",
                 stacklevel=2,
             )
@@ -170,6 +176,9 @@ class FCNNWidget(anywidget.AnyWidget):
         self._latest = self.timeline.epochs[-1]
         self.frame = self._frame(style, epoch)
         picture.check_sample(sample, self.frame)
+        # The page holds a window of the samples' layer values (all when they fit).
+        self._window_len = views.window_length(model.widths, self.frame.n_samples)
+        self._window_start = views.window_start(sample, self.frame.n_samples, self._window_len)
         self.set_trait("sample", sample)
         self.set_trait("epoch", epoch)
         self._uid = f"fcnn{id(self):x}"
@@ -477,6 +486,8 @@ class FCNNWidget(anywidget.AnyWidget):
                 with self.hold_trait_notifications():
                     self.symmetric = new.diverging
         style = self._style()
+        if self.palette not in self._luts:
+            self._luts = {**self._luts, self.palette: colors.page_lut(style.palette)}
         with self._lock:
             if style.mode == "response" and self.frame.response is None:
                 self.frame = self._frame(style, self.frame.epoch)  # traces the response maps
@@ -493,8 +504,14 @@ class FCNNWidget(anywidget.AnyWidget):
             with self.hold_sync():
                 self._push_frame()
 
-    def _on_sample(self, _change):
+    def _on_sample(self, change):
         with self._lock, self.hold_sync():
+            start = views.window_start(
+                change["new"], self.frame.n_samples, self._window_len, self._window_start
+            )
+            if start != self._window_start:  # the page nears its window's edge: move it
+                self._window_start = start
+                self._push_window()
             self._pack_timeline()
 
     def _pack_timeline(self):
@@ -504,10 +521,7 @@ class FCNNWidget(anywidget.AnyWidget):
         self._timeline_sample = self.sample
 
     def _push_all(self):
-        v = self.frame
         with self.hold_sync():
-            targets = v.targets if v.targets is not None else np.zeros((v.n_samples, 0), np.float32)
-            self._targets = np.ascontiguousarray(targets, np.float32).tobytes()
             self._push_frame(points=True)
             self._push_timeline()
 
@@ -515,12 +529,10 @@ class FCNNWidget(anywidget.AnyWidget):
         """The shown epoch: values, parameters, ranges and picture (points only on demand:
         they change with the style, not with training)."""
         v = self.frame
-        self._values = v.values.tobytes()
+        self._push_window()
         self._params = b"".join(
             np.ascontiguousarray(a, np.float32).tobytes() for W, b in v.params for a in (W, b)
         )
-        self._ranges = np.ascontiguousarray(v.ranges, np.float32).tobytes()
-        self._local = _bytes(v.local, np.float32)
         self._grid_local = _bytes(v.grid_local, np.float32)
         self._region_ids = _bytes(v.region_ids, np.int32)
         self._region_patterns = _bytes(v.region_patterns, np.uint8)
@@ -528,6 +540,17 @@ class FCNNWidget(anywidget.AnyWidget):
         if points:
             self._points = picture.points_markup(v)
         self._svg = picture.to_svg(v, self.sample, uid=self._uid, points=False)
+
+    def _push_window(self):
+        """What the page reads per sample, for the samples of its window."""
+        v, window = self.frame, slice(self._window_start, self._window_start + self._window_len)
+        targets = v.targets if v.targets is not None else np.zeros((v.n_samples, 0), np.float32)
+        self._targets = _bytes(targets[window], np.float32)
+        self._values = _bytes(v.values[window], np.float32)
+        self._local = b"" if v.local is None else _bytes(v.local[window], np.float32)
+        per_sample = v.ranges.shape[0] > 1  # norm_scope "sample": one row of ranges each
+        self._ranges = _bytes(v.ranges[window] if per_sample else v.ranges, np.float32)
+        self._meta = {**self._meta, "window": [self._window_start, self._window_len]}
 
     def _push_timeline(self):
         history = self.model.history
@@ -569,6 +592,7 @@ class FCNNWidget(anywidget.AnyWidget):
             "x_range": list(picture.input_range(v)),
             "uid": self._uid,
             "n_samples": v.n_samples,
+            "window": [self._window_start, self._window_len],  # the samples in _values
             "n_cols": int(v.values.shape[1]),
             "n_params": int(sum(W.size + b.size for W, b in v.params)),
             "widths": v.widths,
@@ -581,6 +605,11 @@ class FCNNWidget(anywidget.AnyWidget):
             "activation": v.activation,
             "target_width": 0 if v.targets is None else int(v.targets.shape[1]),
             "colors": list(v.style.palette.colors),
+            # No picture part coloured by the palette is an image (the plane, weight matrices,
+            # response maps): the page may recolour in place while the kernel redraws.
+            "recolourable": v.grid is None
+            and not v.style.show_matrices
+            and v.style.mode == "network",
             "ink": list(v.style.palette.ink),
             "epoch": v.epoch,
             "chart": list(lay.chart),

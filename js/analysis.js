@@ -1,5 +1,6 @@
 // The analysis parts of the picture that follow the sample: the local linear formula and
 // the crosses on ReLU units that are off (overlays.py in Python draws them the same way).
+import { rowOf } from "./data.js";
 import { fixed } from "./format.js";
 
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -40,7 +41,7 @@ export function restyleAnalysis(parts, state, src) {
   const { meta } = state;
   const d = meta.widths[0] + 1;
   if (state.local.length) {
-    const map = mapAt(state.local, src.sample, meta);
+    const map = mapAt(state.local, rowOf(state, src.sample), meta);
     const stale = src.epoch !== meta.epoch;
     for (const f of parts.formulas) {
       f.el.textContent = formulaText(map.subarray(f.j * d, (f.j + 1) * d), meta.formula_lhs[f.j]);

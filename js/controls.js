@@ -54,7 +54,9 @@ export function buildControls(model, { onSample, onSet }) {
   ]);
 
   const n = () => model.get("_meta").n_samples || 1;
-  const clamp = (s) => Math.max(0, Math.min(n() - 1, Math.round(Number(s) || 0)));
+  // A saved page holds some samples only (the kernel's window when it was saved).
+  const limits = () => model.get("_meta").sample_limits || [0, n() - 1];
+  const clamp = (s) => Math.max(limits()[0], Math.min(limits()[1], Math.round(Number(s) || 0)));
   const step = (d) => onSample(clamp(Number(slider.value) + d), true);
   prev.addEventListener("click", () => step(-1));
   next.addEventListener("click", () => step(+1));
@@ -73,8 +75,9 @@ export function buildControls(model, { onSample, onSet }) {
   maxEdges.addEventListener("change", () => onSet("max_edges", Math.max(1, Math.round(Number(maxEdges.value) || 1))));
 
   function showSample(s) {
-    slider.max = String(n() - 1);
-    box.max = String(n() - 1);
+    const [lo, hi] = limits();
+    slider.min = box.min = String(lo);
+    slider.max = box.max = String(hi);
     slider.value = String(s);
     if (document.activeElement !== box) box.value = String(s); // never under the user's typing
     count.textContent = `of ${n()}`;

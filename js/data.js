@@ -48,6 +48,22 @@ export function readState(model) {
   };
 }
 
+/** The row of `sample` in the per-sample buffers (values, local maps, targets, per-sample
+ * ranges), which hold the kernel's window of samples; -1 outside it (not in the page yet). */
+export function rowOf(state, sample) {
+  const [first, length] = state.meta.window || [0, state.meta.n_samples];
+  const row = sample - first;
+  return row >= 0 && row < length && (row + 1) * state.meta.n_cols <= state.values.length ? row : -1;
+}
+
+/** A palette's table as colors.page_lut sends it: { colors, ink, diverging }, arrays of "#rrggbb". */
+export function decodeLut(lut) {
+  const colors = [];
+  for (let i = 0; i < lut.colors.length; i += 6) colors.push(`#${lut.colors.slice(i, i + 6)}`);
+  const ink = Array.from(lut.ink, (c) => (c === "d" ? "#111111" : "#ffffff"));
+  return { colors, ink, diverging: lut.diverging };
+}
+
 export function slotOf(kind, layer) {
   return kind === "x" ? "x0" : `${kind}${layer}`;
 }
@@ -55,12 +71,13 @@ export function slotOf(kind, layer) {
 /** Values, parameters and ranges of the frame the kernel last drew, for one sample. */
 export function frameSource(state, sample) {
   const { meta, values, ranges } = state;
-  const row = meta.range_rows > 1 ? sample : 0;
+  const at = rowOf(state, sample);
+  const row = meta.range_rows > 1 ? at : 0;
   const nGroups = meta.group_names.length;
   return {
     sample,
     epoch: meta.epoch,
-    value: (slot, i) => values[sample * meta.n_cols + meta.offsets[slot] + i],
+    value: (slot, i) => values[at * meta.n_cols + meta.offsets[slot] + i],
     groupRange: (g) => [ranges[(row * nGroups + g) * 2], ranges[(row * nGroups + g) * 2 + 1]],
     range(slot) { return this.groupRange(meta.slot_group[slot]); },
     params: state.params,

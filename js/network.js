@@ -3,7 +3,7 @@
 // only when their colours can differ (another epoch, or a per-sample range that colours them).
 import { exact, fixed } from "./format.js";
 import { edgeStyle, fillAndInk } from "./colors.js";
-import { slotOf } from "./data.js";
+import { rowOf, slotOf } from "./data.js";
 import { indexAnalysis, restyleAnalysis } from "./analysis.js";
 
 /** Find the picture's changeable elements once per picture. */
@@ -31,6 +31,7 @@ export function indexPicture(svg) {
     cells: pick('rect[data-role="wcell"]').map((el) => ({
       el, k: Number(el.dataset.layer), from: Number(el.dataset.from), to: Number(el.dataset.to),
     })),
+    stops: pick("stop[data-lut]").map((el) => ({ el, entry: Number(el.dataset.lut) })),
     analysis: indexAnalysis(svg),
   };
 }
@@ -72,6 +73,16 @@ export function restyle(pic, state, src, withParams) {
   restyleAnalysis(pic.analysis, state, src);
 }
 
+/**
+ * Recolour the picture with another palette's table (same ranges): every fill and stroke
+ * the palette gives, so the new palette shows before the kernel's redrawn picture arrives.
+ */
+export function recolour(pic, state, src, lut) {
+  state.meta = { ...state.meta, colors: lut.colors, ink: lut.ink };
+  for (const s of pic.stops) s.el.setAttribute("stop-color", lut.colors[s.entry]);
+  restyle(pic, state, src, true);
+}
+
 /** picture.epoch_marker_x in Python. */
 export function epochMarkerX(epoch, trained, chart) {
   const [x, , w] = chart;
@@ -83,7 +94,7 @@ export function targetText(state, sample, j) {
   const { meta, targets } = state;
   const width = meta.target_width;
   if (!width) return "";
-  const y = targets[sample * width + (meta.task === "regression" ? j : 0)];
+  const y = targets[rowOf(state, sample) * width + (meta.task === "regression" ? j : 0)];
   if (meta.task === "multiclass") return Math.trunc(y) === j ? "◀ y" : "";
   if (meta.task === "binary") return `y = ${Math.trunc(y)}`;
   return `y = ${fixed(y, 2)}`;

@@ -1,4 +1,5 @@
 // The input plane: the ring around the selected sample, and clicking to pick the nearest one.
+import { rowOf } from "./data.js";
 import { fixed } from "./format.js";
 
 /** Pixel position of a sample (picture.ring_position in Python). */
@@ -6,7 +7,7 @@ export function ringPosition(state, sample) {
   const { meta, values } = state;
   const [px, py, pw, ph] = meta.plane.rect;
   const [x0, x1, y0, y1] = meta.plane.domain;
-  const at = sample * meta.n_cols + meta.offsets.x0;
+  const at = rowOf(state, sample) * meta.n_cols + meta.offsets.x0;
   const x = values[at], y = values[at + 1];
   return [px + ((x - x0) / (x1 - x0)) * pw, py + (1 - (y - y0) / (y1 - y0)) * ph];
 }
@@ -33,14 +34,16 @@ export function eventToData(svg, state, event) {
 }
 
 /** Index of the sample nearest to a point (analysis.nearest_sample in Python). */
+/** The sample nearest to a plane point, among those in the page (the kernel's window). */
 export function nearestSample(state, point) {
   const { meta, values } = state;
+  const [first] = meta.window || [0];
   let best = 0, bestD = Infinity;
-  for (let s = 0; s < meta.n_samples; s++) {
+  for (let s = 0; s < values.length / meta.n_cols; s++) {
     const at = s * meta.n_cols + meta.offsets.x0;
     const dx = values[at] - point[0], dy = values[at + 1] - point[1];
     const d = dx * dx + dy * dy;
     if (d < bestD) { bestD = d; best = s; }
   }
-  return best;
+  return first + best;
 }

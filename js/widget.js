@@ -1,7 +1,7 @@
 // fcnn-widget's front end: show the kernel-built picture, restyle it in the page when the
 // sample or the epoch changes, follow training live, and sync the controls with the kernel.
-import { frameSource, readState, timelineFits, timelineSource } from "./data.js";
-import { indexPicture, restyle } from "./network.js";
+import { decodeLut, frameSource, readState, rowOf, timelineFits, timelineSource } from "./data.js";
+import { indexPicture, recolour, restyle } from "./network.js";
 import { eventToData, moveRing, nearestSample } from "./plane.js";
 import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.js";
 import { attachTooltip } from "./tooltip.js";
@@ -46,7 +46,20 @@ function render({ model, el }) {
   let epochTimer = null;
 
   const setTrait = (name, value) => { model.set(name, value); commit(model); };
-  const controls = buildControls(model, { onSample: (s) => { show(s, epochIndex); setTrait("sample", s); }, onSet: setTrait });
+  // A palette picked in the page: recolour at once where the picture allows it (the kernel's
+  // picture, drawn the same, follows). Not when the ranges may change: a palette of the other
+  // kind (diverging or not) may bring its own centring.
+  const setSetting = (name, value) => {
+    const luts = model.get("_luts") || {};
+    const lut = luts[value], old = luts[model.get("palette")];
+    const sameRanges = lut && old && lut.diverging === old.diverging;
+    if (name === "palette" && pic && source && state.meta.recolourable && sameRanges) {
+      recolour(pic, state, source, decodeLut(lut));
+      el.dataset.recoloured = value;
+    }
+    setTrait(name, value);
+  };
+  const controls = buildControls(model, { onSample: (s) => { show(s, epochIndex); setTrait("sample", s); }, onSet: setSetting });
   // The kernel packs the epoch timeline only once the page scrubs epochs: ask on first use.
   let asked = "";
   const askForTimeline = () => {
@@ -73,15 +86,21 @@ function render({ model, el }) {
     epochIndex = index < 0 ? -1 : Math.min(state.epochs.length - 1, index);
     const epoch = epochIndex < 0 ? state.meta.epoch : state.epochs[epochIndex];
     const fromFrame = epoch === state.meta.epoch || !timelineFits(state, sample);
+    // A sample outside the page's window of samples: the kernel is sending the window that
+    // holds it (it moves the window when the sample trait changes). Dim the picture until then.
+    const waiting = fromFrame && rowOf(state, sample) < 0;
+    el.classList.toggle("fcnn-waiting", waiting);
+    el.dataset.waiting = waiting ? "1" : "";
+    controls.showSample(sample);
+    el.dataset.sample = String(sample);
+    if (waiting) return;
     source = fromFrame ? frameSource(state, sample) : timelineSource(state, sample, epochIndex);
     if (pic) {
       restyle(pic, state, source, !fromFrame);
       moveRing(pic.svg, state, sample);
     }
-    controls.showSample(sample);
     // The slider stays where the user put it, also while the timeline is on its way.
     epochControl.show(epochIndex >= 0 ? epochIndex : nearestIndex(state.epochs, state.meta.epoch), state.epochs);
-    el.dataset.sample = String(sample);
     el.dataset.epoch = String(source.epoch);
   }
 
