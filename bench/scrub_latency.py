@@ -18,9 +18,12 @@ trained 30 epochs; 784-256-128-10 on 2000 random 784-input samples, untrained) a
   sample's timeline; every full redraw of the picture the page does meanwhile is counted and
   timed too (from setting the new SVG text to its layout), as is the kernel's own
   ``_on_sample`` work.
-* palette: picks another palette in the page's palette menu ``--palettes`` times; from the
-  ``change`` event to the kernel-drawn SVG being in the page and laid out (end to end,
-  median), with the kernel's ``_on_style`` time and the page's redraw apart.
+* palette: picks another palette in the page's palette menu ``--palettes`` times. Where the
+  picture has no image coloured by the palette (no input plane, no weight matrices) the page
+  recolours it in place at once: timed from the ``change`` event to after the menu's handler
+  with style and layout forced. Also, always: from the ``change`` event to the kernel-drawn
+  SVG being in the page and laid out (end to end, median), with the kernel's ``_on_style``
+  time and the page's redraw apart. The goal applies to when the new colours show.
 * transfer: the size of the widget's synced state (every trait the kernel sends on display:
   ``len(w._svg) + len(w._points) + len(w._values) + ...``).
 
@@ -129,9 +132,16 @@ HOOKS_JS = """
     B.scripts.push(script - B.t0);
     B.t0 = null;
   }, false);
+  const isPalette = (e) => e.target.matches && e.target.matches('select[data-control="palette"]');
+  window.addEventListener('change', (e) => { if (isPalette(e)) B.changeAt = performance.now(); }, true);
+  // After the menu's own handler: did the page recolour in place, and how long did it take
+  // (script + style + layout)?
+  B.recolours = [];
   window.addEventListener('change', (e) => {
-    if (e.target.matches && e.target.matches('select[data-control="palette"]')) B.changeAt = performance.now();
-  }, true);
+    if (!isPalette(e)) return;
+    root.getBoundingClientRect();
+    B.recolours.push(root.dataset.recoloured === e.target.value ? performance.now() - B.changeAt : null);
+  }, false);
   // A redraw sets new SVG text on the picture's parent: note when (start) ...
   const hookParent = (parent) => {
     if (!parent || parent.__benchHooked) return;
@@ -308,6 +318,7 @@ def measure(lab, arch, args) -> dict:
             r["palette"].append(draw["end"] - draw["at"])
             if draw["start"] is not None:
                 r["palette_draw"].append(draw["end"] - draw["start"])
+        r["palette_local"] = bench_js(page, "B.recolours", 30) or []
         r["kernel_style"] = nb.kernel_value("_kernel_seconds['_on_style']", timeout=120)
         errors = nb.errors()
         if errors:
@@ -359,8 +370,14 @@ def report(r) -> None:
             f"{ms(med(r['kernel_sample']) * 1e3)} ms"
         )
     if r.get("palette"):
+        local = [t for t in r.get("palette_local", []) if t is not None]
         print(
-            f"  palette change, end to end: median {med(r['palette']):.0f} ms "
+            f"  palette change, seen: median {med(seen(r)):.0f} ms — recoloured in the page "
+            f"{len(local)} of {len(r['palette'])} times (median {ms(med(local))} ms), else the "
+            "kernel's picture"
+        )
+        print(
+            f"  palette change, kernel's picture in: median {med(r['palette']):.0f} ms "
             f"(max {max(r['palette']):.0f}) over {len(r['palette'])}; goal < "
             f"{r['goal_palette']:g} ms; kernel _on_style median "
             f"{ms(med(r['kernel_style']) * 1e3)} ms; page redraw median "
@@ -368,6 +385,13 @@ def report(r) -> None:
         )
     for note in r["notes"]:
         print(f"  NOTE: {note}")
+
+
+def seen(r) -> list[float]:
+    """Per palette change, when the new colours showed: the page's own recolouring where it
+    did one, else the kernel's redrawn picture arriving."""
+    local = r.get("palette_local") or [None] * len(r.get("palette") or [])
+    return [a if a is not None else b for a, b in zip(local, r.get("palette") or [])]
 
 
 def main(argv=None) -> int:
@@ -415,18 +439,19 @@ def main(argv=None) -> int:
     print("\nsummary (ms; goals in brackets):")
     print(
         f"{'architecture':<16}{'transfer':>10}{'step med':>10}{'step p95':>10}{'[goal]':>8}"
-        f"{'redraws':>9}{'palette':>9}{'[goal]':>8}"
+        f"{'redraws':>9}{'palette':>9}{'[goal]':>8}{'kernel':>8}"
     )
     for r in results:
         steps = r.get("steps") or []
         print(
             f"{r['name']:<16}{mb(r['transfer']) if 'transfer' in r else '—':>10}"
             f"{ms(med(steps)):>10}{ms(pct(steps, 95)):>10}{'<' + format(r['goal_step'], 'g'):>8}"
-            f"{r.get('n_draws', '—'):>9}{ms(med(r.get('palette') or [])):>9}"
-            f"{'<' + format(r['goal_palette'], 'g'):>8}"
+            f"{r.get('n_draws', '—'):>9}{ms(med(seen(r))):>9}"
+            f"{'<' + format(r['goal_palette'], 'g'):>8}{ms(med(r.get('palette') or [])):>8}"
         )
+    print("  palette: when the new colours show; kernel: when the kernel's redrawn picture is in")
     for r in results:
-        steps, pal = r.get("steps") or [], r.get("palette") or []
+        steps, pal = r.get("steps") or [], seen(r)
         verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
         print(
             f"  {r['name']}: scrub step < {r['goal_step']:g} ms: median "
