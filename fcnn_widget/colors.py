@@ -169,6 +169,9 @@ def value_ranges(
     for g in range(len(names)):
         nodes = [node_values[s] for s in node_values if slot_group[s] == g]
         params = [param_values[s].ravel() for s in param_values if slot_group[s] == g]
+        if scope == "dataset" and not robust:  # no copies: the values may be 100k samples
+            ranges[0, g] = _finite_min_max([*nodes, *params])
+            continue
         per_sample = np.concatenate(nodes, axis=1) if nodes else np.zeros((n, 0), np.float32)
         constant = np.concatenate(params) if params else np.zeros(0, np.float32)
         if scope == "dataset":
@@ -179,6 +182,23 @@ def value_ranges(
         m = np.max(np.abs(ranges), axis=-1)
         ranges = np.stack([-m, m], axis=-1)
     return names, slot_group, ranges
+
+
+def _finite_min_max(arrays: list[np.ndarray]) -> tuple[float, float]:
+    """The least and greatest finite value of all ``arrays`` ([0, 1] if there is none),
+    as :func:`_range` finds them, without joining or copying them."""
+    lo, hi = np.inf, -np.inf
+    for a in arrays:
+        if a.size == 0:
+            continue
+        a_lo, a_hi = a.min(), a.max()
+        if not (np.isfinite(a_lo) and np.isfinite(a_hi)):  # NaN or ±inf in there: leave out
+            finite = a[np.isfinite(a)]
+            if finite.size == 0:
+                continue
+            a_lo, a_hi = finite.min(), finite.max()
+        lo, hi = min(lo, float(a_lo)), max(hi, float(a_hi))
+    return (lo, hi) if lo <= hi else (0.0, 1.0)
 
 
 def _range_per_row(per_sample: np.ndarray, constant: np.ndarray, robust: bool) -> np.ndarray:

@@ -65,8 +65,9 @@ class Timeline:
         cached = self._values.get(epoch)
         if cached is None or cached[0] is not params:
             cached = self._values[epoch] = (params, trace_values(self.model, self.X, params)[0])
-            if len(self._values) > MAX_EPOCHS:  # an epoch off the slider is traced again later
-                self._forget_unoffered()
+            held = sum(values.nbytes for _, values in self._values.values())
+            if len(self._values) > MAX_EPOCHS or held > CACHE_BUDGET_BYTES:
+                self._forget_unoffered(keep=epoch)  # an epoch off the slider is traced again
         return cached[1]
 
     def ranges_at(self, epoch: int, style: Style, slots: list[str]) -> np.ndarray:
@@ -116,8 +117,10 @@ class Timeline:
             self._rows = {k: v for k, v in self._rows.items() if k[1] == style_key}
         return np.asarray(rows, np.float32)
 
-    def _forget_unoffered(self) -> None:
-        keep = set(self.epochs)
+    def _forget_unoffered(self, keep: int) -> None:
+        """Drop the traces of epochs the slider does not offer (a live fit traces every
+        epoch it shows), all but ``keep``'s."""
+        keep = {*self.epochs, keep}
         for epoch in [e for e in self._values if e not in keep]:
             del self._values[epoch]
         for key in [k for k in self._ranges if k[0] not in keep]:

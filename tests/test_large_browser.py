@@ -81,7 +81,9 @@ def test_a_palette_picked_in_the_page_recolours_before_the_kernel_answers(big_pa
     nb, root = big_page
     nb.execute("w.sample = 40; w.palette = 'viridis'")
     shown(nb, 40)
-    nb.wait_for("() => document.querySelector('select[data-control=\"palette\"]').value === 'viridis'")
+    nb.wait_for(
+        "() => document.querySelector('select[data-control=\"palette\"]').value === 'viridis'"
+    )
     expected = nb.kernel_value(
         "[colors.color_of(float(w.frame.slot_values('a1')[40, i]), *w.frame.range_of('a1', 40),"
         " colors.resolve_palette('plasma')) for i in range(4)]"

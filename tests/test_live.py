@@ -164,3 +164,21 @@ def test_timeline_rows_hold_sample_values_params_and_ranges():
     np.testing.assert_array_equal(rows[-1, meta["n_cols"] + meta["n_params"] :], frame[7])
     w.sample = 11
     assert w._timeline_sample == 11
+
+
+def test_timeline_traces_stay_within_the_cache_budget(monkeypatch):
+    from fcnn_widget import timeline
+
+    model = FCNN([4], dataset="prod", seed=1)
+    model.fit(epochs=40)
+    one_trace = 4 * len(model.dataset.X) * (2 + 4 + 4 + 1 + 1)
+    monkeypatch.setattr(timeline, "CACHE_BUDGET_BYTES", 5 * one_trace)
+    tl = timeline.Timeline(model, model.dataset.X)
+    assert len(tl.epochs) == 5 and tl.epochs[0] == 0 and tl.epochs[-1] == 40
+    for epoch in range(41):  # as a live fit shows every epoch in turn
+        values = tl.values_at(epoch)
+        np.testing.assert_array_equal(
+            values[:, -1:], model.trace(model.dataset.X, params=tl.params_at(epoch)).a[-1]
+        )
+        held = sum(v.nbytes for _, v in tl._values.values())
+        assert held <= 6 * one_trace  # the offered epochs and the one just shown
