@@ -24,6 +24,9 @@ trained 30 epochs; 784-256-128-10 on 2000 random 784-input samples, untrained) a
   with style and layout forced. Also, always: from the ``change`` event to the kernel-drawn
   SVG being in the page and laid out (end to end, median), with the kernel's ``_on_style``
   time and the page's redraw apart. The goal applies to when the new colours show.
+* far sample (only where the page holds a window of the samples, 784-256-128-10 x 100,000):
+  types a sample outside the window into the sample box; seconds from Enter to that sample
+  shown with the window the kernel sends.
 * transfer: the size of the widget's synced state (every trait the kernel sends on display:
   ``len(w._svg) + len(w._points) + len(w._values) + ...``).
 
@@ -56,7 +59,10 @@ ARCHS = [
     ("2-5-5-1", [5, 5], '"prod"', 250, 8.0, 100.0),
     ("64-32-16-10", [32, 16], "_digits()", 30, 8.0, 100.0),
     ("784-256-128-10", [256, 128], "_random(2000, 784, 10)", 0, 30.0, 100.0),
+    # 630 MB of layer values: the page holds a 32 MB window the kernel moves.
+    ("784-256-128-10x100k", [256, 128], "_random(100_000, 784, 10)", 0, 30.0, 100.0),
 ]
+JUMPS = 3  # far samples typed into the sample box, where the page holds a window of samples
 
 KERNEL_SETUP = """
 import json, time
@@ -218,6 +224,25 @@ def wait_quiet(page, quiet_s: float, timeout_s: float) -> bool:
     return False
 
 
+def far_jumps(nb, root, n: int, args) -> list[float]:
+    """Seconds from typing a sample outside the page's window (Enter) to that sample shown
+    with the values of the window the kernel sent."""
+    box = root.locator('input[data-control="sample-box"]')
+    out = []
+    for k in range(JUMPS):
+        target = (n - 1 - 7 * k) if k % 2 == 0 else 11 * k  # back and forth across the data
+        box.fill(str(target))
+        start = time.monotonic()
+        box.press("Enter")
+        nb.page.wait_for_function(
+            "([el, s]) => el.dataset.sample === s && !el.dataset.waiting",
+            arg=[root.element_handle(), str(target)],
+            timeout=args.palette_timeout * 1000,
+        )
+        out.append(time.monotonic() - start)
+    return out
+
+
 def measure(lab, arch, args) -> dict:
     name, dims, data, epochs, goal_step, goal_palette = arch
     r = {"name": name, "goal_step": goal_step, "goal_palette": goal_palette, "notes": []}
@@ -319,6 +344,9 @@ def measure(lab, arch, args) -> dict:
             if draw["start"] is not None:
                 r["palette_draw"].append(draw["end"] - draw["start"])
         r["palette_local"] = bench_js(page, "B.recolours", 30) or []
+        n, (first, length) = nb.kernel_value("(w._meta['n_samples'], w._window)")
+        if length < n:
+            r["jumps"], r["window"] = far_jumps(nb, root, n, args), (length, n)
         r["kernel_style"] = nb.kernel_value("_kernel_seconds['_on_style']", timeout=120)
         errors = nb.errors()
         if errors:
@@ -382,6 +410,13 @@ def report(r) -> None:
             f"{r['goal_palette']:g} ms; kernel _on_style median "
             f"{ms(med(r['kernel_style']) * 1e3)} ms; page redraw median "
             f"{ms(med(r['palette_draw']))} ms"
+        )
+    if r.get("jumps"):
+        length, n = r["window"]
+        print(
+            f"  far sample (the page holds {length:,} of {n:,} samples): shown "
+            f"{', '.join(f'{1e3 * t:.0f}' for t in r['jumps'])} ms after Enter (the kernel "
+            "sends the window around it)"
         )
     for note in r["notes"]:
         print(f"  NOTE: {note}")

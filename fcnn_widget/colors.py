@@ -170,7 +170,7 @@ def value_ranges(
         nodes = [node_values[s] for s in node_values if slot_group[s] == g]
         params = [param_values[s].ravel() for s in param_values if slot_group[s] == g]
         if scope == "dataset" and not robust:  # no copies: the values may be 100k samples
-            ranges[0, g] = _finite_min_max([*nodes, *params])
+            ranges[0, g] = finite_range([*nodes, *params])
             continue
         per_sample = np.concatenate(nodes, axis=1) if nodes else np.zeros((n, 0), np.float32)
         constant = np.concatenate(params) if params else np.zeros(0, np.float32)
@@ -184,7 +184,7 @@ def value_ranges(
     return names, slot_group, ranges
 
 
-def _finite_min_max(arrays: list[np.ndarray]) -> tuple[float, float]:
+def finite_range(arrays: list[np.ndarray]) -> tuple[float, float]:
     """The least and greatest finite value of all ``arrays`` ([0, 1] if there is none),
     as :func:`_range` finds them, without joining or copying them."""
     lo, hi = np.inf, -np.inf

@@ -432,9 +432,7 @@ def _plane(view: View, lay: Layout, sample: int, points: bool) -> list[str]:
 def input_range(view: View) -> tuple[float, float]:
     """The inputs' own range over every shown sample: the panel's colour scale (the page
     gets it in its meta)."""
-    x = view.slot_values("x0")
-    x = x[np.isfinite(x)]
-    return (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
+    return view.x_range
 
 
 def _input_panel(view: View, lay: Layout, sample: int, uid: str) -> list[str]:

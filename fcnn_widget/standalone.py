@@ -231,7 +231,7 @@ def _snapshot(widget, keys) -> dict:
         v = getattr(widget, k)
         out[k] = bytes(v) if isinstance(v, (bytes, bytearray, memoryview)) else copy.deepcopy(v)
     meta = out.get("_meta") or {}
-    first, length = meta.get("window", (0, meta.get("n_samples", 0)))
+    first, length = out.get("_window") or (0, meta.get("n_samples", 0))
     if length < meta.get("n_samples", 0):
         # No kernel to send other windows of samples: the page offers the samples it holds.
         out["_meta"]["sample_limits"] = [first, first + length - 1]
@@ -313,7 +313,7 @@ def encode_state(state: dict, variants: list[dict], fixed: list[str]) -> dict:
     def parts_of(key, value, meta):
         split = _row_split(key, value, meta)
         if split is None:
-            n = int((meta.get("window") or [0, meta.get("n_samples") or 0])[1])  # rows held
+            n = int((state.get("_window") or [0, meta.get("n_samples") or 0])[1])  # rows held
             return None, [(value, n if n and len(value) % (4 * n) == 0 else 0)]
         n, widths = split
         rows = np.frombuffer(value, np.uint8).reshape(n, -1)

@@ -12,6 +12,7 @@ a :class:`View`; nothing downstream computes a network value again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from matplotlib.colors import Colormap
@@ -20,9 +21,11 @@ from . import analysis, colors
 from .datasets import Dataset
 from .model import FCNN
 
-# The page holds the layer values of a window of samples at most this big (all of them when
-# they fit); the kernel sends another window when the selected sample nears its edge.
+# The page holds every sample's layer values when they fit in this; else a window of
+# samples of WINDOW_BUDGET_BYTES (small, so moving it is quick), which the kernel moves when
+# the selected sample nears its edge.
 PAYLOAD_BUDGET_BYTES = 32 * 2**20
+WINDOW_BUDGET_BYTES = 8 * 2**20
 # The kernel holds every shown sample's layer values; past this it keeps the first that fit.
 KERNEL_BUDGET_BYTES = 2 * 2**30
 
@@ -108,6 +111,11 @@ class View:
     @property
     def n_samples(self) -> int:
         return int(self.values.shape[0])
+
+    @cached_property
+    def x_range(self) -> tuple[float, float]:
+        """The inputs' own range over every shown sample (finite values; [0, 1] if none)."""
+        return colors.finite_range([self.slot_values("x0")])
 
     def slot_values(self, slot: str) -> np.ndarray:
         start = self.offsets[slot]
@@ -196,12 +204,15 @@ def shown_samples(model: FCNN, samples=None) -> tuple[np.ndarray, np.ndarray | N
 
 def window_length(widths: list[int], n: int) -> int:
     """How many samples' layer values the page holds at once: all ``n`` when they fit the
-    payload budget, else as many as do.
+    payload budget, else a window's worth.
 
     >>> window_length([2, 5, 5, 1], 100_000), window_length([784, 256, 128, 10], 100_000)
-    (100000, 5336)
+    (100000, 1334)
     """
-    return max(1, min(n, PAYLOAD_BUDGET_BYTES // (4 * n_columns(widths))))
+    row = 4 * n_columns(widths)
+    if n * row <= PAYLOAD_BUDGET_BYTES:
+        return n
+    return max(1, min(n, WINDOW_BUDGET_BYTES // row))
 
 
 def window_start(sample: int, n: int, length: int, start: int | None = None) -> int:

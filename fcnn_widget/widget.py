@@ -102,6 +102,7 @@ class FCNNWidget(anywidget.AnyWidget):
     _grid_local = traitlets.Bytes(b"").tag(sync=True)  # the same per plane grid point
     _region_ids = traitlets.Bytes(b"").tag(sync=True)  # int32 linear region per grid point
     _region_patterns = traitlets.Bytes(b"").tag(sync=True)  # uint8 (regions, hidden units)
+    _window = traitlets.List([0, 0]).tag(sync=True)  # first sample and count in _values etc.
     _timeline = traitlets.Bytes(b"").tag(sync=True)
     _timeline_sample = traitlets.Int(0).tag(sync=True)  # the sample _timeline was packed for
     _epochs = traitlets.Bytes(b"").tag(sync=True)
@@ -550,7 +551,7 @@ class FCNNWidget(anywidget.AnyWidget):
         self._local = b"" if v.local is None else _bytes(v.local[window], np.float32)
         per_sample = v.ranges.shape[0] > 1  # norm_scope "sample": one row of ranges each
         self._ranges = _bytes(v.ranges[window] if per_sample else v.ranges, np.float32)
-        self._meta = {**self._meta, "window": [self._window_start, self._window_len]}
+        self._window = [self._window_start, self._window_len]
 
     def _push_timeline(self):
         history = self.model.history
@@ -592,7 +593,6 @@ class FCNNWidget(anywidget.AnyWidget):
             "x_range": list(picture.input_range(v)),
             "uid": self._uid,
             "n_samples": v.n_samples,
-            "window": [self._window_start, self._window_len],  # the samples in _values
             "n_cols": int(v.values.shape[1]),
             "n_params": int(sum(W.size + b.size for W, b in v.params)),
             "widths": v.widths,

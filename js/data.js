@@ -42,6 +42,7 @@ export function readState(model) {
     regionIds: ints(model.get("_region_ids")),
     regionPatterns: new Uint8Array(bytesOf(model.get("_region_patterns"))),
     timelineSample: model.get("_timeline_sample"),
+    window: model.get("_window") || [0, meta.n_samples], // the samples the buffers hold
     epochs: ints(model.get("_epochs")),
     loss: history.subarray(0, trained),
     testLoss: history.subarray(trained),
@@ -51,7 +52,7 @@ export function readState(model) {
 /** The row of `sample` in the per-sample buffers (values, local maps, targets, per-sample
  * ranges), which hold the kernel's window of samples; -1 outside it (not in the page yet). */
 export function rowOf(state, sample) {
-  const [first, length] = state.meta.window || [0, state.meta.n_samples];
+  const [first, length] = state.window;
   const row = sample - first;
   return row >= 0 && row < length && (row + 1) * state.meta.n_cols <= state.values.length ? row : -1;
 }

@@ -37,7 +37,7 @@ export function eventToData(svg, state, event) {
 /** The sample nearest to a plane point, among those in the page (the kernel's window). */
 export function nearestSample(state, point) {
   const { meta, values } = state;
-  const [first] = meta.window || [0];
+  const [first] = state.window;
   let best = 0, bestD = Infinity;
   for (let s = 0; s < values.length / meta.n_cols; s++) {
     const at = s * meta.n_cols + meta.offsets.x0;

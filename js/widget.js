@@ -8,7 +8,9 @@ import { attachTooltip } from "./tooltip.js";
 import { buildToolbar } from "./toolbar.js";
 import { describePoint, showRegionPattern } from "./analysis.js";
 
-const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_epochs", "_history"];
+const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_epochs", "_history", "_window"];
+// What a move of the kernel's window of samples changes: no new picture, only its data.
+const WINDOW_KEYS = new Set(["_window", "_values", "_targets", "_ranges", "_local"]);
 // The timeline follows the selected sample: new data, but the drawn picture stays.
 const TIMELINE_KEYS = ["_timeline", "_timeline_sample"];
 const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "view", "show_lines", "show_regions", "show_matrices", "max_edges", "_palettes"];
@@ -115,18 +117,28 @@ function render({ model, el }) {
     show(sample, state.epochs.indexOf(state.meta.epoch));
   }
 
-  // Several traits change together when the kernel updates: redraw once for all of them.
-  let pending = false;
-  const scheduleDraw = () => {
-    if (pending) return;
-    pending = true;
-    queueMicrotask(() => { pending = false; draw(); });
+  // Several traits change together when the kernel updates: redraw once for all of them
+  // (only restyle the picture when the kernel just moved the window of samples).
+  let changed = new Set();
+  const scheduleDraw = (key) => {
+    if (changed.size === 0) {
+      queueMicrotask(() => {
+        const keys = [...changed];
+        changed = new Set();
+        if (pic && keys.every((k) => WINDOW_KEYS.has(k))) {
+          state = readState(model);
+          show(sample, epochIndex);
+        } else draw();
+      });
+    }
+    changed.add(key);
   };
+  const onData = Object.fromEntries(DATA_KEYS.map((key) => [key, () => scheduleDraw(key)]));
   const onTimeline = () => { state = readState(model); if (epochIndex >= 0) show(sample, epochIndex); };
   const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
   const onSettings = () => controls.showSettings();
   const onProgress = () => training.show(model.get("_progress"));
-  for (const key of DATA_KEYS) model.on(`change:${key}`, scheduleDraw);
+  for (const key of DATA_KEYS) model.on(`change:${key}`, onData[key]);
   for (const key of TIMELINE_KEYS) model.on(`change:${key}`, onTimeline);
   for (const key of SETTING_KEYS) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
@@ -173,7 +185,7 @@ function render({ model, el }) {
 
   return () => {
     clearTimeout(epochTimer);
-    for (const key of DATA_KEYS) model.off(`change:${key}`, scheduleDraw);
+    for (const key of DATA_KEYS) model.off(`change:${key}`, onData[key]);
     for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
     for (const key of SETTING_KEYS) model.off(`change:${key}`, onSettings);
     model.off("change:sample", onSampleTrait);

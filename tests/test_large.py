@@ -87,3 +87,57 @@ def test_a_hundred_thousand_samples_stay_in_the_page():
     assert len(w._values) == 4 * 100_000 * w._meta["n_cols"]
     assert w._points.count("<circle") == 5000  # the plane draws the first 5,000 points
     w.sample = 54_321  # scrubbing anywhere is the page's own work
+
+
+@pytest.fixture
+def small_budgets(monkeypatch):
+    """Budgets for a 2500-sample prod net (240 kB of layer values): a window of 416."""
+    from fcnn_widget import view
+
+    monkeypatch.setattr(view, "PAYLOAD_BUDGET_BYTES", 100_000)
+    monkeypatch.setattr(view, "WINDOW_BUDGET_BYTES", 40_000)
+
+
+def test_the_page_holds_a_window_of_samples_that_follows_the_sample(small_budgets):
+    model = FCNN([5, 5], dataset="prod", seed=0)
+    w = FCNNWidget(model, sample=2000, norm_scope="sample")
+    cols, n = w._meta["n_cols"], w._meta["n_samples"]
+    first, length = w._window
+    assert n == 2500 and length == 40_000 // (4 * cols) == 416
+    assert first <= 2000 < first + length and first == 2000 - length // 2
+
+    def page_rows():
+        first, length = w._window
+        values = np.frombuffer(w._values, np.float32).reshape(length, cols)
+        ranges = np.frombuffer(w._ranges, np.float32).reshape(length, -1, 2)
+        local = np.frombuffer(w._local, np.float32).reshape(length, 1, 3)
+        targets = np.frombuffer(w._targets, np.float32).reshape(length, 1)
+        window = slice(first, first + length)
+        np.testing.assert_array_equal(values, w.frame.values[window])
+        np.testing.assert_array_equal(ranges, w.frame.ranges[window])
+        np.testing.assert_array_equal(local, w.frame.local[window])
+        np.testing.assert_array_equal(targets, w.frame.targets[window])
+        return first
+
+    assert page_rows() == first
+    w.sample = first + length // 2 + 50  # in the middle half: the window stays
+    assert w._window[0] == first
+    w.sample = first + length - 10  # near its edge: the window moves to centre the sample
+    assert w._window[0] == w.sample - length // 2 and page_rows() == w._window[0]
+    w.sample = 3  # far away: clipped at the start
+    assert w._window == [0, length] and page_rows() == 0
+    w.sample = 2499
+    assert w._window == [2500 - length, length] and page_rows() == 2500 - length
+    # Training keeps sending the same window, with the new values.
+    w.fit(epochs=2)
+    assert w._window == [2500 - length, length] and page_rows() == 2500 - length
+
+
+def test_a_saved_page_offers_the_samples_of_its_window(small_budgets):
+    from fcnn_widget import standalone
+
+    w = FCNNWidget(FCNN([5, 5], dataset="prod", seed=0), sample=1000)
+    first, length = w._window
+    state, _, _ = standalone.collect_state(w, palettes=["viridis"], norms=["global"])
+    assert state["_meta"]["sample_limits"] == [first, first + length - 1]
+    assert "sample_limits" not in w._meta  # the live widget reaches every sample

@@ -48,7 +48,7 @@ def shown(nb, sample):
 
 def test_a_sample_outside_the_window_arrives_and_shows_the_kernels_values(big_page):
     nb, root = big_page
-    first, length = nb.kernel_value("w._meta['window']")
+    first, length = nb.kernel_value("w._window")
     assert first == 0 and length < N_SAMPLES  # the page holds a window, not all samples
     far = N_SAMPLES - 7
     box = root.locator('input[data-control="sample-box"]')
@@ -56,7 +56,7 @@ def test_a_sample_outside_the_window_arrives_and_shows_the_kernels_values(big_pa
     box.press("Enter")
     nb.wait_for_kernel(f"w.sample == {far}")
     shown(nb, far)
-    first, length = nb.kernel_value("w._meta['window']")
+    first, length = nb.kernel_value("w._window")
     assert first <= far < first + length
     for kind, layer, index in (("a", 1, 3), ("z", 2, 100), ("a", 3, 9)):
         value = float(neuron(root, kind, layer, index).get_attribute("data-value"))
