@@ -44,7 +44,8 @@ def lut_rgba(values: np.ndarray, lo: float, hi: float, palette: colors.Palette, 
     t = (values - lo) / (hi - lo) if hi > lo else np.full_like(values, 0.5)
     idx = np.floor(np.nan_to_num(t) * (colors.LUT_SIZE - 1) + 0.5)
     idx = np.clip(idx, 0, colors.LUT_SIZE - 1).astype(int)
-    table = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in palette.colors], np.uint8)
+    hex_digits = "".join(c[1:] for c in palette.colors)
+    table = np.frombuffer(bytes.fromhex(hex_digits), np.uint8).reshape(-1, 3)
     rgb = table[idx]
     rgb[~np.isfinite(values)] = (208, 0, 111)
     return np.concatenate([rgb, np.full(rgb.shape[:-1] + (1,), alpha, np.uint8)], axis=-1)

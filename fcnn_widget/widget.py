@@ -161,10 +161,9 @@ class FCNNWidget(anywidget.AnyWidget):
         )
         style = self._style()
         self.symmetric = style.symmetric  # the palette's default, resolved (no observers yet)
-        self._luts = {
-            name: colors.page_lut(colors.resolve_palette(self._colormaps.get(name, name)))
-            for name in dict.fromkeys([self.palette, *self._palettes])
-        }
+        palettes = [colors.resolve_palette(self._colormaps.get(name, name)) for name in
+                    dict.fromkeys([self.palette, *self._palettes])]  # fmt: skip
+        self._luts = {p.name: colors.page_lut(p) for p in palettes}
         X, _, n_total = views.shown_samples(model, samples)
         if len(X) < n_total:
             warnings.warn(
@@ -487,8 +486,8 @@ class FCNNWidget(anywidget.AnyWidget):
                 with self.hold_trait_notifications():
                     self.symmetric = new.diverging
         style = self._style()
-        if self.palette not in self._luts:
-            self._luts = {**self._luts, self.palette: colors.page_lut(style.palette)}
+        if style.palette.name not in self._luts:
+            self._luts = {**self._luts, style.palette.name: colors.page_lut(style.palette)}
         with self._lock:
             if style.mode == "response" and self.frame.response is None:
                 self.frame = self._frame(style, self.frame.epoch)  # traces the response maps
@@ -604,13 +603,12 @@ class FCNNWidget(anywidget.AnyWidget):
             "task": v.task,
             "activation": v.activation,
             "target_width": 0 if v.targets is None else int(v.targets.shape[1]),
-            "colors": list(v.style.palette.colors),
+            "palette": v.style.palette.name,  # the page colours with _luts[palette]
             # No picture part coloured by the palette is an image (the plane, weight matrices,
             # response maps): the page may recolour in place while the kernel redraws.
             "recolourable": v.grid is None
             and not v.style.show_matrices
             and v.style.mode == "network",
-            "ink": list(v.style.palette.ink),
             "epoch": v.epoch,
             "chart": list(lay.chart),
             "plane": None
