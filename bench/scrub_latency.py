@@ -473,13 +473,13 @@ def main(argv=None) -> int:
 
     print("\nsummary (ms; goals in brackets):")
     print(
-        f"{'architecture':<16}{'transfer':>10}{'step med':>10}{'step p95':>10}{'[goal]':>8}"
+        f"{'architecture':<21}{'transfer':>10}{'step med':>10}{'step p95':>10}{'[goal]':>8}"
         f"{'redraws':>9}{'palette':>9}{'[goal]':>8}{'kernel':>8}"
     )
     for r in results:
         steps = r.get("steps") or []
         print(
-            f"{r['name']:<16}{mb(r['transfer']) if 'transfer' in r else '—':>10}"
+            f"{r['name']:<21}{mb(r['transfer']) if 'transfer' in r else '—':>10}"
             f"{ms(med(steps)):>10}{ms(pct(steps, 95)):>10}{'<' + format(r['goal_step'], 'g'):>8}"
             f"{r.get('n_draws', '—'):>9}{ms(med(seen(r))):>9}"
             f"{'<' + format(r['goal_palette'], 'g'):>8}{ms(med(r.get('palette') or [])):>8}"
