@@ -30,7 +30,7 @@ import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, colors, export, overlays, picture
+from . import adapters, colors, export, overlays, picture, ui_poll
 from . import view as views
 from .model import FCNN
 from .network import RELU_FAMILY
@@ -211,11 +211,11 @@ class FCNNWidget(anywidget.AnyWidget):
         """Train the model (as :meth:`FCNN.fit`) while the page follows live: network, loss
         chart, estimate, epoch counter, progress and time left.
 
-        A kernel handles page messages (the Stop button) only between cells. In the
-        foreground this fit handles them between chunks where the kernel allows it
-        (``jupyter_ui_poll``, ipykernel < 7); elsewhere the page offers the kernel's
+        A kernel handles page messages (the Stop button, the sliders) only between cells, so
+        in the foreground this fit handles them itself between chunks (:mod:`.ui_poll`:
+        ipykernel 7 and older); in a kernel where it cannot, the page offers the kernel's
         interrupt instead, which stops training with history and parameters kept.
-        ``await w.fit_async(...)`` keeps Stop working on every kernel; ``background=True``
+        ``await w.fit_async(...)`` trains in a worker thread instead; ``background=True``
         trains in a thread and returns it at once, leaving the notebook free (not in hosts
         that drop messages from threads, such as Colab). :meth:`stop` ends any of them
         after the current chunk.
@@ -237,9 +237,10 @@ class FCNNWidget(anywidget.AnyWidget):
         *,
         snapshot_every: int = 1,
     ) -> History:
-        """``await w.fit_async(...)`` in a cell: trains in a worker thread while the kernel
-        keeps handling the page, so Stop and every control work during training (on any
-        ipykernel), and the cell ends when training does."""
+        """``await w.fit_async(...)`` in a cell: trains in a worker thread while the cell
+        awaits it, and ends when training does. Kernels that handle messages while a cell
+        awaits (ipykernel 7.4 and later) keep Stop and every control working meanwhile;
+        ipykernel 7.0-7.3 handle them only after the cell (use :meth:`fit` there)."""
         args = (epochs, lr, batch_size, optimizer, snapshot_every, False)
         self._refuse_second_fit()
         return await asyncio.to_thread(self._train, *args)
@@ -374,7 +375,7 @@ class FCNNWidget(anywidget.AnyWidget):
 
     # -- training --------------------------------------------------------------------------------
     def _train(self, epochs, lr, batch_size, optimizer, snapshot_every, poll_ui):
-        poll = _ui_poller() if poll_ui else None
+        poll = ui_poll.poller() if poll_ui else None
         # Whether a click on Stop can reach this fit while it runs (the page says so).
         self._stop_reachable = not poll_ui or poll is not None
         try:
@@ -627,26 +628,3 @@ class FCNNWidget(anywidget.AnyWidget):
 
 def _bytes(array, dtype) -> bytes:
     return b"" if array is None else np.ascontiguousarray(array, dtype).tobytes()
-
-
-def _ui_poller():
-    """A function that handles pending UI events (a Stop click) inside a running cell, or
-    None outside a Jupyter kernel."""
-    try:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-        # ipykernel 7 no longer offers do_one_iteration, which polling needs.
-        if shell is None or not hasattr(getattr(shell, "kernel", None), "do_one_iteration"):
-            return None
-        from jupyter_ui_poll import ui_events
-    except ImportError:
-        return None
-    context = ui_events()
-    poll = context.__enter__()
-
-    def handle(_history=None) -> None:
-        poll(20)  # up to 20 pending page messages per chunk
-
-    handle.close = lambda: context.__exit__(None, None, None)
-    return handle

@@ -767,6 +767,14 @@ class NotebookPage:
             raise HarnessError(f"command {command_id} failed: {box['error']}")
         return box.get("result")
 
+    def select_cell(self, index: int) -> None:
+        """Make cell ``index`` the active cell, the one ``notebook:run-cell`` runs (a click in a
+        cell's output makes that cell active)."""
+        self.page.evaluate(
+            "([p, i]) => { window.__harness.panel(p).content.activeCellIndex = i; }",
+            [self.path, index],
+        )
+
     def run_all(self, timeout: float = 120.0, raise_on_error: bool = True) -> list[dict]:
         """Run all cells (``notebook:run-all-cells``) and wait until all have finished.
 

@@ -87,27 +87,50 @@ def test_live_training_stop_and_epoch_scrub(lab):
     nb.assert_no_errors()
 
 
-def test_foreground_fit_updates_live_and_an_interrupt_keeps_the_history(lab):
+def test_foreground_fit_hears_the_page_and_stops_from_its_button(lab):
     nb = lab.open_notebook([SETUP, TRAIN_FOREGROUND])
     nb.command("notebook:run-cell-and-select-next")
     root = nb.page.locator(".fcnn-widget").first
     root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
-    nb.command("notebook:run-cell", wait=False)
+    nb.command("notebook:run-cell", wait=False)  # stays on the training cell
     nb.wait_for(
         "() => Number(document.querySelector('.fcnn-widget')?.dataset.epoch) >= 3", timeout=120
     )
+    # The running cell hears the page between chunks: a sample picked now reaches the kernel
+    # (its new timeline comes back) while training goes on.
+    stop = root.locator('button[data-control="stop"]')
+    assert stop.is_visible() and not root.locator('[data-control="stop-hint"]').is_visible()
+    box = root.locator('input[data-control="sample-box"]')
+    box.fill("123")
+    box.press("Enter")
     seen = shown_epoch(root)
     nb.wait_for(
         f"() => Number(document.querySelector('.fcnn-widget').dataset.epoch) > {seen}", timeout=60
     )
-    # This kernel cannot hand a click to a running cell: the page says to interrupt instead.
-    hint = root.locator('[data-control="stop-hint"]')
-    stop = root.locator('button[data-control="stop"]')
-    assert hint.is_visible() != stop.is_visible()
-    nb.command("notebook:interrupt-kernel")
+    assert root.evaluate("(el) => el.dataset.sample") == "123"
+    stop.click()
+    nb.wait_for(
+        "() => !document.querySelector('[data-control=\"stop\"]')?.checkVisibility()", timeout=60
+    )
     nb.wait_kernel_idle(120)
-    epochs, stopped = nb.kernel_value("(len(w.model.history.loss), w.model.history.stopped)")
-    assert stopped == "interrupted" and 3 <= epochs < 3000, nb.cells()[-1]
+    epochs, stopped, sample = nb.kernel_value(
+        "(len(w.model.history.loss), w.model.history.stopped, w.sample)"
+    )
+    assert stopped == "stopped" and 3 <= epochs < 3000, nb.cells()[1]
+    assert sample == 123  # handled during the fit, not after: the fit was stopped by then
     assert nb.kernel_value("len(w.model.history.snapshots) == w.model.history.epochs + 1")
     nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.epoch === '{epochs}'")
+
+    # The kernel's interrupt stops a foreground fit too, keeping what it learned.
+    nb.select_cell(1)  # the clicks above made the widget's cell the active one
+    nb.command("notebook:run-cell", wait=False)  # the same training cell again
+    nb.wait_for(
+        f"() => Number(document.querySelector('.fcnn-widget').dataset.epoch) > {epochs + 2}",
+        timeout=120,
+    )
+    nb.command("notebook:interrupt-kernel")
+    nb.wait_kernel_idle(120)
+    total, stopped = nb.kernel_value("(len(w.model.history.loss), w.model.history.stopped)")
+    assert stopped == "interrupted" and epochs < total < epochs + 3000, nb.cells()[-1]
+    assert nb.kernel_value("len(w.model.history.snapshots) == w.model.history.epochs + 1")
     nb.assert_no_errors()
