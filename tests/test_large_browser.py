@@ -100,6 +100,7 @@ def test_a_palette_picked_in_the_page_recolours_before_the_kernel_answers(big_pa
     )
     assert fills == expected
     assert root.evaluate("(el) => el.dataset.recoloured") == "plasma"
+    nb.screenshot(root, "widget-784-256-128-10-plasma")
     nb.wait_for_kernel("w.palette == 'plasma'")
     # The recoloured picture is the kernel's picture for plasma, element by element (and so
     # is the kernel's redrawn one that replaces it).
