@@ -56,7 +56,7 @@ _STYLE_TRAITS = (
 MAX_UPDATES_PER_SECOND = 30
 # Live updates may take at most this share of the training's wall time as timed in
 # _on_model; what the timing cannot see (the comm layer's own work, garbage collection)
-# adds ~20% to that (measured by bench/stream_overhead.py), so the total stays within 10%.
+# adds 1-2 points (measured by bench/stream_overhead.py), so the total stays within 10%.
 UPDATE_SHARE = 0.07
 
 
@@ -161,8 +161,8 @@ class FCNNWidget(anywidget.AnyWidget):
         )
         style = self._style()
         self.symmetric = style.symmetric  # the palette's default, resolved (no observers yet)
-        palettes = [colors.resolve_palette(self._colormaps.get(name, name)) for name in
-                    dict.fromkeys([self.palette, *self._palettes])]  # fmt: skip
+        names = dict.fromkeys([self.palette, *self._palettes])
+        palettes = [colors.resolve_palette(self._colormaps.get(name, name)) for name in names]
         self._luts = {p.name: colors.page_lut(p) for p in palettes}
         X, _, n_total = views.shown_samples(model, samples)
         if len(X) < n_total:

@@ -28,16 +28,17 @@ function layers(flat, widths) {
 const decoded = new Map(); // decodeLut per table sent, by its text
 
 /** The palette table the kernel drew the frame with, decoded once. */
-function frameLut(model, name) {
-  const lut = (model.get("_luts") || {})[name];
-  if (!lut) return { colors: ["#999999"], ink: ["#111111"] };
+function frameLut(model, meta) {
+  const lut = (model.get("_luts") || {})[meta.palette];
+  // Widget state saved by an earlier version carries its table in the meta.
+  if (!lut) return { colors: meta.colors || ["#999999"], ink: meta.ink || ["#111111"] };
   if (!decoded.has(lut.colors)) decoded.set(lut.colors, decodeLut(lut));
   return decoded.get(lut.colors);
 }
 
 /** Everything the page reads, decoded once per change of the kernel's state. */
 export function readState(model) {
-  const { colors, ink } = frameLut(model, model.get("_meta").palette);
+  const { colors, ink } = frameLut(model, model.get("_meta"));
   const meta = { ...model.get("_meta"), colors, ink };
   const history = floats(model.get("_history"));
   const trained = history.length / 2;

@@ -33,7 +33,6 @@ export function eventToData(svg, state, event) {
   return [x0 + ((p.x - px) / pw) * (x1 - x0), y0 + (1 - (p.y - py) / ph) * (y1 - y0)];
 }
 
-/** Index of the sample nearest to a point (analysis.nearest_sample in Python). */
 /** The sample nearest to a plane point, among those in the page (the kernel's window). */
 export function nearestSample(state, point) {
   const { meta, values } = state;
