@@ -30,7 +30,7 @@ import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, colors, export, overlays, picture, ui_poll
+from . import adapters, analysis, colors, export, overlays, picture, ui_poll
 from . import view as views
 from .model import FCNN
 from .network import RELU_FAMILY
@@ -432,6 +432,13 @@ class FCNNWidget(anywidget.AnyWidget):
             self.stop()
         elif content.get("type") == "timeline":  # the page starts scrubbing epochs
             self.want_timeline()
+        elif content.get("type") == "pick":  # a click on the plane, when the page holds a window
+            point = content.get("point")
+            numbers = isinstance(point, list) and all(isinstance(v, (int, float)) for v in point)
+            if numbers and len(point) == self.frame.X.shape[1]:
+                point = np.asarray(point, np.float64)
+                if np.isfinite(point).all():
+                    self.sample = analysis.nearest_sample(self.frame.X, point)
 
     def want_timeline(self) -> None:
         """Keep the page's epoch timeline packed from now on. It costs a trace of every

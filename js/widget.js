@@ -148,7 +148,12 @@ function render({ model, el }) {
   const onClick = (event) => {
     if (!pic) return;
     const point = eventToData(pic.svg, state, event);
-    if (point) selectSample(nearestSample(state, point));
+    if (!point) return;
+    // The nearest of all samples: the page's own when it holds them all (or is a saved page,
+    // which offers only those), else the kernel's pick, which moves the window to it.
+    const all = state.window[1] >= state.meta.n_samples || state.meta.sample_limits;
+    if (all) selectSample(nearestSample(state, point));
+    else send(model, { type: "pick", point });
   };
   // JupyterLab reads keys at the document in the capture phase (its shortcuts: Enter, digits,
   // arrows). Keys meant for this widget stop at the window, before that: all keys typed in

@@ -141,3 +141,15 @@ def test_a_saved_page_offers_the_samples_of_its_window(small_budgets):
     state, _, _ = standalone.collect_state(w, palettes=["viridis"], norms=["global"])
     assert state["_meta"]["sample_limits"] == [first, first + length - 1]
     assert "sample_limits" not in w._meta  # the live widget reaches every sample
+
+
+def test_a_click_on_the_plane_outside_the_window_is_picked_by_the_kernel(small_budgets):
+    model = FCNN([5, 5], dataset="prod", seed=0)
+    w = FCNNWidget(model, sample=2000)
+    assert w._window[0] > 100
+    X = w.frame.X
+    w._on_page_message(w, {"type": "pick", "point": [float(X[7, 0]), float(X[7, 1])]}, [])
+    assert w.sample == 7 and w._window[0] == 0  # the window came along
+    for bad in ([1.0], [np.nan, 0.0], [1.0, "x"], "here", None):  # ignored, never a traceback
+        w._on_page_message(w, {"type": "pick", "point": bad}, [])
+        assert w.sample == 7

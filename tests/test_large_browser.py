@@ -110,3 +110,35 @@ def test_a_palette_picked_in_the_page_recolours_before_the_kernel_answers(big_pa
     for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page, python):
         assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
     nb.execute("w.palette = 'viridis'")
+
+
+PLANE_SETUP = """
+from fcnn_widget import FCNN, FCNNWidget, analysis, view
+view.PAYLOAD_BUDGET_BYTES, view.WINDOW_BUDGET_BYTES = 100_000, 40_000  # a window of 416
+model = FCNN([5, 5], "relu", dataset="prod", seed=0)
+w = FCNNWidget(model, sample=2000)
+w
+"""
+
+
+def test_a_click_on_the_plane_picks_among_all_samples(lab):
+    nb = lab.open_notebook([PLANE_SETUP])
+    nb.run_all(timeout=180)
+    root = nb.page.locator(".fcnn-widget").first
+    root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
+    first, length = nb.kernel_value("w._window")
+    assert first > 1000 and length == 416  # the page holds samples 1792..2207 only
+    # The most isolated of the first 1000 samples (outside the window): a click on its dot
+    # picks it, whatever sub-pixel rounding the click meets.
+    target = nb.kernel_value(
+        "(lambda X: int(((X[:1000, None] - X[None]) ** 2).sum(-1).__iadd__("
+        "__import__('numpy').eye(1000, len(X)) * 1e9).min(1).argmax()))(w.frame.X)"
+    )
+    dot = root.locator('g[data-role="points"] circle').nth(target)
+    box = dot.bounding_box()
+    nb.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    nb.wait_for_kernel(f"w.sample == {target}")
+    shown(nb, target)
+    value = float(neuron(root, "a", 1, 0).get_attribute("data-value"))
+    assert value == nb.kernel_value(f"float(w.frame.slot_values('a1')[{target}, 0])")
+    nb.assert_no_errors()
