@@ -1,7 +1,9 @@
-"""Comparing the page's picture with an SVG document, element by element."""
+"""Comparing the page's picture with an SVG document, element by element (and finding its
+neurons in a browser test)."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 # Every drawn element of the page's picture, in document order: tag, attributes, own text.
@@ -26,3 +28,19 @@ def svg_elements(svg: str | ET.Element) -> list:
         own = (e.text or "") + "".join(c.tail or "" for c in e)  # all its own text nodes
         out.append([e.tag.split("}")[-1], attrs, own])
     return out
+
+
+def neuron(root, kind: str, layer: int, index: int):
+    """The page's circle of a neuron (a Playwright locator under the widget's ``root``)."""
+    return root.locator(f'circle[data-kind="{kind}"][data-layer="{layer}"][data-index="{index}"]')
+
+
+def assert_page_equals_python(nb, root, widget: str = "w") -> None:
+    """The page's picture is the kernel's ``widget.to_svg()``, element by element."""
+    page = root.evaluate(SNAPSHOT_JS)
+    python = svg_elements(
+        json.loads(nb.kernel_value(f"__import__('json').dumps({widget}.to_svg())"))
+    )
+    assert len(page) == len(python)
+    for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page, python):
+        assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)

@@ -5,10 +5,8 @@ the same picture."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from svg_compare import SNAPSHOT_JS, svg_elements
+from svg_compare import assert_page_equals_python, neuron
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +29,6 @@ def big_page(lab):
     root = nb.page.locator(".fcnn-widget").first
     root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
     yield nb, root
-
-
-def neuron(root, kind, layer, index):
-    return root.locator(f'circle[data-kind="{kind}"][data-layer="{layer}"][data-index="{index}"]')
 
 
 def shown(nb, sample):
@@ -104,11 +98,7 @@ def test_a_palette_picked_in_the_page_recolours_before_the_kernel_answers(big_pa
     nb.wait_for_kernel("w.palette == 'plasma'")
     # The recoloured picture is the kernel's picture for plasma, element by element (and so
     # is the kernel's redrawn one that replaces it).
-    page = root.evaluate(SNAPSHOT_JS)
-    python = svg_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
-    assert len(page) == len(python)
-    for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page, python):
-        assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
+    assert_page_equals_python(nb, root)
     nb.execute("w.palette = 'viridis'")
 
 

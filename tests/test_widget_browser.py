@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from svg_compare import SNAPSHOT_JS, svg_elements
+from svg_compare import SNAPSHOT_JS, assert_page_equals_python, neuron, svg_elements
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +27,6 @@ def widget_page(lab):
     root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
     yield nb, root
     nb.close() if hasattr(nb, "close") else None
-
-
-def neuron(root, kind, layer, index):
-    return root.locator(f'circle[data-kind="{kind}"][data-layer="{layer}"][data-index="{index}"]')
 
 
 def test_one_element_per_neuron_weight_and_bias(widget_page):
@@ -95,14 +91,6 @@ def test_clicking_the_plane_selects_the_nearest_sample(widget_page):
     nb.wait_for_kernel(f"w.sample == {target}")
     assert nb.kernel_value(f"analysis.nearest_sample(w.frame.X, w.frame.X[{target}])") == target
     assert root.evaluate("(el) => el.dataset.sample") == str(target)
-
-
-def assert_page_equals_python(nb, root):
-    page_elements = root.evaluate(SNAPSHOT_JS)
-    python = svg_elements(json.loads(nb.kernel_value("__import__('json').dumps(w.to_svg())")))
-    assert len(page_elements) == len(python)
-    for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page_elements, python):
-        assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
 
 
 def test_page_picture_equals_python_svg_element_by_element(widget_page):
