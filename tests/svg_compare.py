@@ -1,5 +1,5 @@
-"""Comparing the page's picture with an SVG document, element by element (and finding its
-neurons in a browser test)."""
+"""Browser-test helpers: open a notebook that shows a widget, find its neurons, and compare
+the page's picture with an SVG document element by element."""
 
 from __future__ import annotations
 
@@ -44,3 +44,13 @@ def assert_page_equals_python(nb, root, widget: str = "w") -> None:
     assert len(page) == len(python)
     for (tag, attrs, text), (ptag, pattrs, ptext) in zip(page, python):
         assert (tag, attrs, text.strip()) == (ptag, pattrs, ptext.strip()), (tag, attrs)
+
+
+def open_widget(lab, cells: list[str], timeout: float = 180):
+    """Run a notebook of ``cells`` whose last output is a widget; (notebook, the widget's
+    root locator) once its picture is shown."""
+    nb = lab.open_notebook(cells)
+    nb.run_all(timeout=timeout)
+    root = nb.page.locator(".fcnn-widget").first
+    root.locator("svg.fcnn-picture").wait_for(timeout=timeout * 1000)
+    return nb, root

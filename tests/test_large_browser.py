@@ -6,7 +6,7 @@ the same picture."""
 from __future__ import annotations
 
 import pytest
-from svg_compare import assert_page_equals_python, neuron
+from svg_compare import assert_page_equals_python, neuron, open_widget
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +24,7 @@ w
 
 @pytest.fixture(scope="module")
 def big_page(lab):
-    nb = lab.open_notebook([SETUP])
-    nb.run_all(timeout=300)
-    root = nb.page.locator(".fcnn-widget").first
-    root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
+    nb, root = open_widget(lab, [SETUP], timeout=300)
     yield nb, root
 
 
@@ -112,10 +109,7 @@ w
 
 
 def test_a_click_on_the_plane_picks_among_all_samples(lab):
-    nb = lab.open_notebook([PLANE_SETUP])
-    nb.run_all(timeout=180)
-    root = nb.page.locator(".fcnn-widget").first
-    root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
+    nb, root = open_widget(lab, [PLANE_SETUP], timeout=180)
     first, length = nb.kernel_value("w._window")
     assert first > 1000 and length == 416  # the page holds samples 1792..2207 only
     # The most isolated of the first 1000 samples (outside the window): a click on its dot

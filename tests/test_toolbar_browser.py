@@ -7,7 +7,7 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
-from svg_compare import SNAPSHOT_JS, svg_elements
+from svg_compare import SNAPSHOT_JS, open_widget, svg_elements
 
 from fcnn_widget import FCNN, FCNNWidget
 
@@ -219,10 +219,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def lab_widget(lab):
-    nb = lab.open_notebook([SETUP])
-    nb.run_all(timeout=180)
-    root = nb.page.locator(".fcnn-widget").first
-    root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
+    nb, root = open_widget(lab, [SETUP], timeout=180)
     yield nb, root
     nb.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from svg_compare import SNAPSHOT_JS, assert_page_equals_python, neuron, svg_elements
+from svg_compare import SNAPSHOT_JS, assert_page_equals_python, neuron, open_widget, svg_elements
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +21,7 @@ w
 
 @pytest.fixture(scope="module")
 def widget_page(lab):
-    nb = lab.open_notebook([SETUP])
-    nb.run_all(timeout=180)
-    root = nb.page.locator(".fcnn-widget").first
-    root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
+    nb, root = open_widget(lab, [SETUP], timeout=180)
     yield nb, root
     nb.close() if hasattr(nb, "close") else None
 
@@ -181,10 +178,7 @@ w
 
 
 def test_wide_input_network_scrubs_and_matches_python(lab):
-    nb = lab.open_notebook([WIDE])
-    nb.run_all(timeout=180)
-    root = nb.page.locator(".fcnn-widget").first
-    root.locator("svg.fcnn-picture").wait_for(timeout=60_000)
+    nb, root = open_widget(lab, [WIDE], timeout=180)
     assert root.locator('rect[data-role="input-pixel"]').count() == 64
     root.locator('button[data-control="next"]').click()
     nb.wait_for_kernel("w.sample == 5")
