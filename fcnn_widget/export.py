@@ -8,50 +8,48 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import os
 from pathlib import Path
 
 import numpy as np
-from matplotlib.colors import Colormap
 
-from . import picture, view
+from . import picture, scene, settings, standalone
 from .model import FCNN
 
 
-def to_svg(
-    model: FCNN,
-    sample: int = 0,
-    *,
-    samples=None,
-    palette: str | Colormap = "viridis",
-    norm: str = "component",
-    norm_scope: str = "dataset",
-    symmetric: bool | None = None,
-    robust: bool = False,
-    show_values: bool = True,
-    title: str = "",
-    caption: str = "",
-    theme: str = "light",
-    background: str | None = None,
-    width: int | None = None,
-    height: int | None = None,
-) -> str:
-    """The picture the widget draws for ``sample``, as SVG text."""
-    style = view.make_style(
-        palette,
-        norm,
-        norm_scope,
-        symmetric,
-        robust,
-        show_values=show_values,
-        title=title,
-        caption=caption,
-        theme=theme,
-        background=background,
-        width=width,
-        height=height,
-    )
-    shown = view.build_view(model, samples, style)
+DRESSING = ("theme", "background", "width", "height", "title", "caption")  # per picture
+
+
+def to_svg(model: FCNN, sample: int = 0, *, samples=None, **options) -> str:
+    """The picture the widget draws for ``sample``, as SVG text; ``options`` are any of
+    :data:`fcnn_widget.settings.SETTINGS` (palette, norm, theme, width, ...)."""
+    style = settings.make_style(**settings.check_options(options))
+    shown = scene.build_scene(model, samples, style)
+    return picture.to_svg(shown, sample, uid=picture.stable_uid(shown, sample))
+
+
+to_svg.__signature__ = inspect.Signature(
+    [
+        inspect.Parameter("model", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("sample", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0),
+        inspect.Parameter("samples", inspect.Parameter.KEYWORD_ONLY, default=None),
+        *(
+            inspect.Parameter(s.name, inspect.Parameter.KEYWORD_ONLY, default=s.default)
+            for s in settings.SETTINGS
+        ),
+    ]
+)
+
+
+def scene_svg(shown: scene.Scene, sample: int, **dressing) -> str:
+    """The picture of ``shown`` for ``sample`` as a file holds it: ``dressing`` (any of
+    :data:`DRESSING`) applies to this picture only; its ids follow its content, so the same
+    picture always makes the same file."""
+    dressing = settings.check_options(dressing, DRESSING)
+    if dressing:
+        shown = dataclasses.replace(shown, style=settings.restyled(shown.style, **dressing))
     return picture.to_svg(shown, sample, uid=picture.stable_uid(shown, sample))
 
 
@@ -84,6 +82,4 @@ def save_html(widget_or_model, path: str | os.PathLike, **style) -> Path:
     Sample, palette and norm controls keep working; see :mod:`fcnn_widget.standalone` for
     what else works and its options (``palettes``, ``norms``, ``scopes``, ``page_title``).
     The seed example (``FCNN([5, 5])`` on prod, 2500 samples) gives a file of about 0.6 MB."""
-    from . import standalone  # it imports the widget, which imports this module
-
     return standalone.save_html(widget_or_model, path, **style)

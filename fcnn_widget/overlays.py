@@ -22,7 +22,7 @@ import numpy as np
 from . import analysis, colors, fmt
 from .layout import Layout
 from .network import RELU_FAMILY
-from .view import View
+from .scene import Scene
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -52,7 +52,7 @@ def lut_rgba(values: np.ndarray, lo: float, hi: float, palette: colors.Palette, 
 
 
 # -- the local linear formula -----------------------------------------------------------------
-def formula_lhs(view: View, j: int) -> str:
+def formula_lhs(view: Scene, j: int) -> str:
     """What the formula approximates: the output's logit (its pre-activation z⁽ᴸ⁾)."""
     L = len(view.widths) - 1
     if view.task == "regression":
@@ -77,13 +77,13 @@ def formula_text(coefs: np.ndarray, lhs: str) -> str:
     return f"{lhs} ≈ {' '.join(parts)}"
 
 
-def formula_kind(view: View) -> str:
+def formula_kind(view: Scene) -> str:
     if view.activation in RELU_FAMILY:
         return "local linear map (the sample's linear region):"
     return "local linearisation (tangent at the sample):"
 
 
-def formulas(view: View, lay: Layout, sample: int) -> list[str]:
+def formulas(view: Scene, lay: Layout, sample: int) -> list[str]:
     if view.local is None:
         return []
     x = lay.plane[0] if lay.plane else lay.chart[0]
@@ -101,12 +101,12 @@ def formulas(view: View, lay: Layout, sample: int) -> list[str]:
     return out
 
 
-def formula_lines(view: View) -> int:
+def formula_lines(view: Scene) -> int:
     return 0 if view.local is None else min(MAX_FORMULAS, view.widths[-1])
 
 
 # -- which units are off --------------------------------------------------------------------------
-def off_marks(view: View, lay: Layout, sample: int) -> list[str]:
+def off_marks(view: Scene, lay: Layout, sample: int) -> list[str]:
     """A cross over every hidden ReLU-family unit that is off (not z > 0) for the sample,
     shown or hidden per sample; a dashed ring around units off for every shown sample."""
     if view.activation not in RELU_FAMILY:
@@ -136,7 +136,7 @@ def off_marks(view: View, lay: Layout, sample: int) -> list[str]:
 
 
 # -- the plane: first-layer lines and linear regions ------------------------------------------------
-def _to_pixels(lay: Layout, view: View, points: np.ndarray) -> np.ndarray:
+def _to_pixels(lay: Layout, view: Scene, points: np.ndarray) -> np.ndarray:
     px, py, pw, ph = lay.plane
     xs, ys = view.grid.xs, view.grid.ys
     u = px + (points[:, 0] - xs[0]) / (xs[-1] - xs[0]) * pw
@@ -150,7 +150,7 @@ def unit_color(i: int) -> str:
     return matplotlib.colors.to_hex((r, g, b))
 
 
-def unit_lines(view: View, lay: Layout) -> list[str]:
+def unit_lines(view: Scene, lay: Layout) -> list[str]:
     """Each first-layer unit's line w·x + b = 0, numbered and coloured by unit, with the
     side where the unit is on lightly shaded."""
     if not view.style.show_lines or view.grid is None:
@@ -184,7 +184,7 @@ def unit_lines(view: View, lay: Layout) -> list[str]:
     return out
 
 
-def region_map(view: View, lay: Layout) -> list[str]:
+def region_map(view: Scene, lay: Layout) -> list[str]:
     """The plane split into the network's linear regions, one colour per activation pattern."""
     if not view.style.show_regions or view.region_ids is None:
         return []
@@ -203,7 +203,7 @@ def region_map(view: View, lay: Layout) -> list[str]:
     ]
 
 
-def unit_tags(view: View, lay: Layout) -> list[str]:
+def unit_tags(view: Scene, lay: Layout) -> list[str]:
     """The first hidden layer's unit numbers, in the colours of their lines on the plane."""
     if not view.style.show_lines or view.grid is None or len(view.widths) < 3:
         return []
@@ -218,7 +218,7 @@ def unit_tags(view: View, lay: Layout) -> list[str]:
 
 
 # -- response maps and weight matrices ---------------------------------------------------------------
-def response_images(view: View, lay: Layout, slot: str, sample: int) -> list[str]:
+def response_images(view: Scene, lay: Layout, slot: str, sample: int) -> list[str]:
     """Every neuron of a slot as a small map of its value over the input plane."""
     kind, k = slot[0], int(slot[1:])
     start = view.offsets[slot]
@@ -243,7 +243,7 @@ def response_images(view: View, lay: Layout, slot: str, sample: int) -> list[str
     return out
 
 
-def weight_matrices(view: View, lay: Layout, sample: int) -> list[str]:
+def weight_matrices(view: Scene, lay: Layout, sample: int) -> list[str]:
     """Each layer's W as a heatmap: row i = input unit i, column j = output unit j."""
     if not view.style.show_matrices:
         return []

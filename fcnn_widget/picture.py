@@ -1,4 +1,4 @@
-"""The picture as SVG text, built from a :class:`~fcnn_widget.view.View` for one sample.
+"""The picture as SVG text, built from a :class:`~fcnn_widget.scene.Scene` for one sample.
 
 The widget sends this picture to the page, which restyles only what a sample changes (neuron
 fills and labels, the ring in the plane, the target, per-sample ranges) in ``js/network.js``
@@ -7,8 +7,8 @@ file looks the same in any viewer; text colours use ``currentColor`` so the page
 JupyterLab's theme.
 
 >>> from fcnn_widget import FCNN
->>> from fcnn_widget.view import build_view
->>> svg = to_svg(build_view(FCNN([4], dataset="prod")), sample=10)
+>>> from fcnn_widget.scene import build_scene
+>>> svg = to_svg(build_scene(FCNN([4], dataset="prod")), sample=10)
 >>> svg.count('data-kind="w"'), svg.count('data-kind="b"'), svg.count('data-kind="a"')
 (12, 5, 5)
 """
@@ -24,7 +24,7 @@ import numpy as np
 from . import colors, fmt, overlays
 from .layout import BAR_H, BAR_W, Layout, network_layout
 from .network import OUTPUT_NAMES
-from .view import View
+from .scene import Scene
 
 THEMES = {
     "light": {"fg": "#222222", "bg": "#ffffff", "edge": "#888888"},
@@ -38,7 +38,7 @@ MIN_LABEL_RADIUS = 9.0  # smaller neurons carry no printed value (hover shows it
 NONFINITE_STROKE = "#d0006f"  # edges whose weight is NaN or ±Inf
 
 
-def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn", points: bool = True) -> str:
+def to_svg(view: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = True) -> str:
     """The whole picture for ``sample`` as one SVG document (a string). ``points=False``
     leaves the plane's data points out (the widget sends them once, apart)."""
     sample = check_sample(sample, view)
@@ -85,7 +85,7 @@ def to_svg(view: View, sample: int = 0, *, uid: str = "fcnn", points: bool = Tru
     return "\n".join(out)
 
 
-def layout_of(view: View) -> Layout:
+def layout_of(view: Scene) -> Layout:
     """Where everything of this view's picture sits."""
     return network_layout(
         view.widths,
@@ -98,7 +98,7 @@ def layout_of(view: View) -> Layout:
     )
 
 
-def stable_uid(view: View, sample: int) -> str:
+def stable_uid(view: Scene, sample: int) -> str:
     """An id prefix that follows the picture's content: two different pictures inlined in
     one page never share gradient or pattern ids, and one picture is always the same file."""
     digest = hashlib.sha1(view.values[sample].tobytes())
@@ -108,7 +108,7 @@ def stable_uid(view: View, sample: int) -> str:
     return "fcnn-" + digest.hexdigest()[:10]
 
 
-def check_sample(sample, view: View) -> int:
+def check_sample(sample, view: Scene) -> int:
     if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)):
         raise ValueError(f"sample must be an integer index, got {sample!r}")
     if not 0 <= sample < view.n_samples:
@@ -127,7 +127,7 @@ def slot_title(slot: str, n_layers: int) -> str:
     return kind + f"({k})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
 
 
-def ring_position(view: View, lay: Layout, sample: int) -> tuple[float, float]:
+def ring_position(view: Scene, lay: Layout, sample: int) -> tuple[float, float]:
     """Pixel position of a sample in the input plane (the page repeats this arithmetic)."""
     px, py, pw, ph = lay.plane
     xs, ys = view.grid.xs, view.grid.ys
@@ -136,7 +136,7 @@ def ring_position(view: View, lay: Layout, sample: int) -> tuple[float, float]:
     return px + (x - x0) / (x1 - x0) * pw, py + (1 - (y - y0) / (y1 - y0)) * ph
 
 
-def target_text(view: View, sample: int, j: int) -> str:
+def target_text(view: Scene, sample: int, j: int) -> str:
     """What stands beside output neuron j (the page repeats this rule)."""
     if view.targets is None:
         return ""
@@ -149,7 +149,7 @@ def target_text(view: View, sample: int, j: int) -> str:
 
 
 # -- pieces ----------------------------------------------------------------------------------
-def _defs(view: View, uid: str) -> str:
+def _defs(view: Scene, uid: str) -> str:
     pal = view.style.palette.colors
     entries = [round(i / 32 * (len(pal) - 1)) for i in range(33)]
     stops = "".join(
@@ -164,7 +164,7 @@ def _defs(view: View, uid: str) -> str:
     )
 
 
-def _header(view: View, lay: Layout, sample: int) -> list[str]:
+def _header(view: Scene, lay: Layout, sample: int) -> list[str]:
     out = []
     style = view.style
     y = 22
@@ -202,7 +202,7 @@ def _header(view: View, lay: Layout, sample: int) -> list[str]:
     return out
 
 
-def sample_caption(view: View, sample: int) -> str:
+def sample_caption(view: Scene, sample: int) -> str:
     return f"sample {sample} of {view.n_samples}"
 
 
@@ -217,7 +217,7 @@ def epoch_marker_x(epoch: int, trained: int, chart: tuple[float, float, float, f
     return x + max(0, epoch - 1) / max(1, trained - 1) * w
 
 
-def shown_edges(view: View) -> list[np.ndarray]:
+def shown_edges(view: Scene) -> list[np.ndarray]:
     """Which weights are drawn, per layer, as (m, 2) index pairs (from, to): all of them up
     to ``max_edges``; past it the strongest |w| into each neuron, within the budget split
     over the layers by their size (the hover and the matrices still give every weight)."""
@@ -237,7 +237,7 @@ def shown_edges(view: View) -> list[np.ndarray]:
     return out
 
 
-def _edges(view: View, lay: Layout, sample: int) -> list[str]:
+def _edges(view: Scene, lay: Layout, sample: int) -> list[str]:
     out = ['<g data-role="edges" stroke-linecap="round">']
     shown = shown_edges(view)
     for k, ((W, _), pairs) in enumerate(zip(view.params, shown), start=1):
@@ -271,7 +271,7 @@ def edge_style(w: float, lo: float, hi: float, palette) -> tuple[str, str]:
     return colors.color_of(w, lo, hi, palette), fmt.fixed(0.6 + 3.4 * min(1.0, abs(w) / biggest), 2)
 
 
-def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
+def _neurons(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     out = ['<g data-role="neurons">']
     n_layers = len(view.widths) - 1
     # z -> a connectors first, so circles cover their ends (not for layers drawn as grids).
@@ -282,7 +282,7 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
             out.append(
                 f'<line data-role="connector" x1="{zx:.2f}" y1="{zy:.2f}" x2="{ax:.2f}" y2="{ay:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>'
             )
-    response = view.style.mode == "response" and view.response is not None
+    response = view.style.view == "response" and view.response is not None
     for slot in view.slots:
         kind, k = slot[0], int(slot[1:])
         values = view.slot_values(slot)[sample]
@@ -318,7 +318,7 @@ def _neurons(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
     return out
 
 
-def _biases(view: View, lay: Layout, k: int, sample: int, uid: str) -> list[str]:
+def _biases(view: Scene, lay: Layout, k: int, sample: int, uid: str) -> list[str]:
     out = []
     lo, hi = view.range_of(f"b{k}", sample)
     r = lay.radii[f"z{k}"]
@@ -335,7 +335,7 @@ def _biases(view: View, lay: Layout, k: int, sample: int, uid: str) -> list[str]
     return out
 
 
-def _fill_and_ink(view: View, slot: str, sample: int, v: float, uid: str) -> tuple[str, str]:
+def _fill_and_ink(view: Scene, slot: str, sample: int, v: float, uid: str) -> tuple[str, str]:
     if not np.isfinite(v):
         return f"url(#{uid}-nonfinite)", "#111111"
     lo, hi = view.range_of(slot, sample)
@@ -360,7 +360,7 @@ def group_label(name: str, n_layers: int) -> str:
     )
 
 
-def _bars(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
+def _bars(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     out = ['<g data-role="colorbars">']
     n_layers = len(view.widths) - 1
     row = view.ranges[sample if view.ranges.shape[0] > 1 else 0]
@@ -382,7 +382,7 @@ def _bars(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
     return out
 
 
-def _plane(view: View, lay: Layout, sample: int, points: bool) -> list[str]:
+def _plane(view: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     px, py, pw, ph = lay.plane
     grid = view.grid
     out = [
@@ -429,13 +429,13 @@ def _plane(view: View, lay: Layout, sample: int, points: bool) -> list[str]:
     return out
 
 
-def input_range(view: View) -> tuple[float, float]:
+def input_range(view: Scene) -> tuple[float, float]:
     """The inputs' own range over every shown sample: the panel's colour scale (the page
     gets it in its meta)."""
     return view.x_range
 
 
-def _input_panel(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
+def _input_panel(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     """The sample's input values as a grid of cells (an image for square inputs such as
     8x8 digits), where 2-D inputs have their plane."""
     px, py, pw, ph = lay.plane
@@ -461,7 +461,7 @@ def _input_panel(view: View, lay: Layout, sample: int, uid: str) -> list[str]:
     return out
 
 
-def points_markup(view: View) -> str:
+def points_markup(view: Scene) -> str:
     """The data points of the plane coloured by their targets (inside its points group)."""
     grid = view.grid
     if grid is None:
@@ -480,7 +480,7 @@ def points_markup(view: View) -> str:
     return "".join(out)
 
 
-def _estimate_png(view: View) -> str:
+def _estimate_png(view: Scene) -> str:
     """The model's estimate over the grid, coloured like the targets, as a PNG data URI
     (slightly transparent, so the target-coloured points stand out on it)."""
     values = view.grid.values
@@ -493,7 +493,7 @@ def _estimate_png(view: View) -> str:
     return overlays.png_uri(overlays.lut_rgba(scalar[::-1], lo, hi, view.style.palette, alpha=200))
 
 
-def _chart(view: View, lay: Layout) -> list[str]:
+def _chart(view: Scene, lay: Layout) -> list[str]:
     x, y, w, h = lay.chart
     out = ['<g data-role="loss-chart">']
     loss = np.asarray(view.loss, np.float64)

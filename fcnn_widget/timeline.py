@@ -3,7 +3,7 @@ samples traced by JAX (cached, so a frame and its scrub entry are the very same 
 the colour ranges a style gives them, and one packed float32 buffer per selected sample.
 
 >>> from fcnn_widget import FCNN
->>> from fcnn_widget.view import make_style
+>>> from fcnn_widget.settings import make_style
 >>> model = FCNN([3], dataset="prod"); _ = model.fit(epochs=4)
 >>> tl = Timeline(model, model.dataset.X)
 >>> tl.epochs
@@ -18,7 +18,8 @@ import numpy as np
 
 from . import colors
 from .model import FCNN
-from .view import Style, column_layout, trace_values
+from .scene import column_layout, trace_values
+from .settings import Style
 
 # Traces kept for scrubbing; past this the timeline keeps evenly spaced snapshots.
 CACHE_BUDGET_BYTES = 256 * 2**20

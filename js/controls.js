@@ -1,7 +1,5 @@
-// The control bar: sample slider, number box and steps; palette, norm and scope choices.
-
-const NORMS = ["global", "component", "layer"];
-const SCOPES = ["dataset", "sample"];
+// The control bar: sample slider, number box and steps, then one control per setting of
+// the kernel's settings table (fcnn_widget/settings.py, sent once as `_schema`).
 
 function el(tag, attrs = {}, children = []) {
   const node = document.createElement(tag);
@@ -13,15 +11,35 @@ function el(tag, attrs = {}, children = []) {
   return node;
 }
 
-function select(name, label, options) {
-  const s = el("select", { "data-control": name, "aria-label": label });
-  for (const o of options) s.appendChild(el("option", { value: o, text: o }));
-  return s;
+/**
+ * One setting's control from its schema row: a select (its choices; the palette's come from
+ * `_palettes`), a checkbox or a number box. `show()` reads the trait, `read()` the control.
+ * @param {{name: string, control: string, label?: string, choices?: string[], title?: string, prefix?: string}} row
+ */
+function settingControl(row) {
+  const attrs = { "data-control": row.name, "aria-label": row.label || row.name };
+  if (row.title) attrs.title = row.title;
+  if (row.control === "select") {
+    const input = el("select", attrs);
+    for (const o of row.choices || []) input.appendChild(el("option", { value: o, text: o }));
+    return { input, node: input, read: () => input.value, show: (v) => { input.value = v; } };
+  }
+  if (row.control === "checkbox") {
+    const input = el("input", { type: "checkbox", "data-control": row.name });
+    const node = el("label", { class: "fcnn-check" }, [input, document.createTextNode(" " + (row.label || row.name))]);
+    return { input, node, read: () => input.checked, show: (v) => { input.checked = Boolean(v); } };
+  }
+  const input = el("input", { type: "number", min: "1", step: "100", ...attrs });
+  const node = el("label", { class: "fcnn-check" }, [document.createTextNode(row.prefix || ""), input]);
+  const read = () => Math.max(1, Math.round(Number(input.value) || 1));
+  return { input, node, read, show: (v) => { input.value = String(v); } };
 }
 
-function checkbox(name, label) {
-  const box = el("input", { type: "checkbox", "data-control": name });
-  return [box, el("label", { class: "fcnn-check" }, [box, document.createTextNode(" " + label)])];
+/** Whether a control applies to the shown picture (`needs` of its schema row). */
+function applies(needs, meta) {
+  if (needs === "plane") return Boolean(meta.plane);
+  if (needs === "plane_relu") return Boolean(meta.plane) && Boolean(meta.relu_family);
+  return true;
 }
 
 /**
@@ -34,23 +52,16 @@ export function buildControls(model, { onSample, onSet }) {
   const slider = el("input", { type: "range", min: "0", step: "1", "data-control": "sample-slider", "aria-label": "sample" });
   const box = el("input", { type: "number", min: "0", step: "1", "data-control": "sample-box", "aria-label": "sample number" });
   const count = el("span", { class: "fcnn-count" });
-  const palette = select("palette", "palette", []);
-  const norm = select("norm", "colour normalisation", NORMS);
-  const scope = select("norm_scope", "normalisation scope", SCOPES);
-  const [symmetric, symLabel] = checkbox("symmetric", "centre 0");
-  const [robust, robLabel] = checkbox("robust", "robust");
-  const [values, valLabel] = checkbox("show_values", "values");
-  const mode = select("view", "neurons drawn as", ["network", "response"]);
-  const [lines, linesLabel] = checkbox("show_lines", "unit lines");
-  const [regions, regionsLabel] = checkbox("show_regions", "regions");
-  const [matrices, matricesLabel] = checkbox("show_matrices", "W matrices");
-  const maxEdges = el("input", { type: "number", min: "1", step: "100", "data-control": "max_edges", "aria-label": "most edges drawn", title: "most edges drawn: past this, the strongest into each neuron" });
-  const edgesLabel = el("label", { class: "fcnn-check" }, [document.createTextNode("edges ≤ "), maxEdges]);
+  const schema = model.get("_schema") || [];
+  const controls = schema.map((row) => ({ row, ...settingControl(row) }));
+  const groups = new Map();
+  for (const c of controls) {
+    if (!groups.has(c.row.group)) groups.set(c.row.group, el("span", { class: "fcnn-group" }, [el("span", { text: c.row.group })]));
+    groups.get(c.row.group).appendChild(c.node);
+  }
   const bar = el("div", { class: "fcnn-controls" }, [
     el("span", { class: "fcnn-group" }, [el("span", { text: "sample" }), prev, slider, next, box, count]),
-    el("span", { class: "fcnn-group" }, [el("span", { text: "palette" }), palette]),
-    el("span", { class: "fcnn-group" }, [el("span", { text: "norm" }), norm, scope, symLabel, robLabel, valLabel]),
-    el("span", { class: "fcnn-group" }, [el("span", { text: "view" }), mode, linesLabel, regionsLabel, matricesLabel, edgesLabel]),
+    ...groups.values(),
   ]);
 
   const n = () => model.get("_meta").n_samples || 1;
@@ -62,17 +73,7 @@ export function buildControls(model, { onSample, onSet }) {
   next.addEventListener("click", () => step(+1));
   slider.addEventListener("input", () => onSample(clamp(slider.value), true));
   box.addEventListener("change", () => onSample(clamp(box.value), true));
-  palette.addEventListener("change", () => onSet("palette", palette.value));
-  norm.addEventListener("change", () => onSet("norm", norm.value));
-  scope.addEventListener("change", () => onSet("norm_scope", scope.value));
-  symmetric.addEventListener("change", () => onSet("symmetric", symmetric.checked));
-  robust.addEventListener("change", () => onSet("robust", robust.checked));
-  values.addEventListener("change", () => onSet("show_values", values.checked));
-  mode.addEventListener("change", () => onSet("view", mode.value));
-  lines.addEventListener("change", () => onSet("show_lines", lines.checked));
-  regions.addEventListener("change", () => onSet("show_regions", regions.checked));
-  matrices.addEventListener("change", () => onSet("show_matrices", matrices.checked));
-  maxEdges.addEventListener("change", () => onSet("max_edges", Math.max(1, Math.round(Number(maxEdges.value) || 1))));
+  for (const c of controls) c.input.addEventListener("change", () => onSet(c.row.name, c.read()));
 
   function showSample(s) {
     const [lo, hi] = limits();
@@ -83,26 +84,18 @@ export function buildControls(model, { onSample, onSet }) {
     count.textContent = `of ${n()}`;
   }
   function showSettings() {
-    const names = model.get("_palettes").slice();
-    const current = model.get("palette");
-    if (!names.includes(current)) names.unshift(current);
-    palette.replaceChildren(...names.map((o) => el("option", { value: o, text: o })));
-    palette.value = current;
-    norm.value = model.get("norm");
-    scope.value = model.get("norm_scope");
-    symmetric.checked = Boolean(model.get("symmetric"));
-    robust.checked = model.get("robust");
-    values.checked = model.get("show_values");
-    mode.value = model.get("view");
-    lines.checked = model.get("show_lines");
-    regions.checked = model.get("show_regions");
-    matrices.checked = model.get("show_matrices");
-    maxEdges.value = String(model.get("max_edges"));
-    const plane = Boolean(model.get("_meta").plane);
-    linesLabel.hidden = regionsLabel.hidden = !plane;
-    regionsLabel.hidden = !plane || !model.get("_meta").relu_family;
+    const meta = model.get("_meta");
+    for (const c of controls) {
+      if (c.row.name === "palette") {
+        const names = model.get("_palettes").slice();
+        if (!names.includes(model.get("palette"))) names.unshift(model.get("palette"));
+        c.input.replaceChildren(...names.map((o) => el("option", { value: o, text: o })));
+      }
+      c.show(model.get(c.row.name));
+      c.node.hidden = !applies(c.row.needs, meta);
+    }
   }
-  return { bar, showSample, showSettings, step };
+  return { bar, showSample, showSettings, step, keys: schema.map((row) => row.name) };
 }
 
 /** The epoch slider: steps through the recorded snapshots. */

@@ -1,16 +1,9 @@
 // The kernel's buffers as typed arrays, and the two sources a picture is coloured from:
 // the shown frame (every sample at one epoch) and the timeline (one sample at every epoch).
+import { arrayOf } from "./codec.js";
 
-function bytesOf(buffer) {
-  if (!buffer) return new ArrayBuffer(0);
-  if (buffer instanceof ArrayBuffer) return buffer;
-  if (ArrayBuffer.isView(buffer)) {
-    return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
-  }
-  throw new Error(`fcnn-widget: unexpected buffer type ${Object.prototype.toString.call(buffer)}`);
-}
-const floats = (b) => new Float32Array(bytesOf(b));
-const ints = (b) => new Int32Array(bytesOf(b));
+const floats = (b) => arrayOf(b, "float32");
+const ints = (b) => arrayOf(b, "int32");
 
 /** Split flat parameters (W then b per layer, W row-major (in, out)) into layers. */
 function layers(flat, widths) {
@@ -52,7 +45,7 @@ export function readState(model) {
     local: floats(model.get("_local")),
     gridLocal: floats(model.get("_grid_local")),
     regionIds: ints(model.get("_region_ids")),
-    regionPatterns: new Uint8Array(bytesOf(model.get("_region_patterns"))),
+    regionPatterns: arrayOf(model.get("_region_patterns"), "uint8"),
     timelineSample: model.get("_timeline_sample"),
     window: model.get("_window") || [0, meta.n_samples], // the samples the buffers hold
     epochs: ints(model.get("_epochs")),

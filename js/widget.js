@@ -13,7 +13,6 @@ const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params",
 const WINDOW_KEYS = new Set(["_window", "_values", "_targets", "_ranges", "_local"]);
 // The timeline follows the selected sample: new data, but the drawn picture stays.
 const TIMELINE_KEYS = ["_timeline", "_timeline_sample"];
-const SETTING_KEYS = ["palette", "norm", "norm_scope", "symmetric", "robust", "show_values", "view", "show_lines", "show_regions", "show_matrices", "max_edges", "_palettes"];
 const EPOCH_SYNC_DELAY_MS = 120; // ask the kernel for a full frame once scrubbing pauses
 
 /** Hosts without a kernel (a static page) may lack save_changes or send: keep working. */
@@ -140,7 +139,9 @@ function render({ model, el }) {
   const onProgress = () => training.show(model.get("_progress"));
   for (const key of DATA_KEYS) model.on(`change:${key}`, onData[key]);
   for (const key of TIMELINE_KEYS) model.on(`change:${key}`, onTimeline);
-  for (const key of SETTING_KEYS) model.on(`change:${key}`, onSettings);
+  // The settings the page shows: one per row of the kernel's table, and the palettes offered.
+  const settingKeys = [...controls.keys, "_palettes"];
+  for (const key of settingKeys) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
   model.on("change:_progress", onProgress);
 
@@ -192,7 +193,7 @@ function render({ model, el }) {
     clearTimeout(epochTimer);
     for (const key of DATA_KEYS) model.off(`change:${key}`, onData[key]);
     for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
-    for (const key of SETTING_KEYS) model.off(`change:${key}`, onSettings);
+    for (const key of settingKeys) model.off(`change:${key}`, onSettings);
     model.off("change:sample", onSampleTrait);
     model.off("change:_progress", onProgress);
     figure.removeEventListener("click", onClick);

@@ -122,11 +122,11 @@ def test_plane_of_a_model_without_data_spans_its_samples():
     w = FCNNWidget(model, samples=X * 3)
     lo, hi = (X * 3).min(axis=0), (X * 3).max(axis=0)
     np.testing.assert_allclose(
-        [w.frame.grid.xs[0], w.frame.grid.xs[-1], w.frame.grid.ys[0], w.frame.grid.ys[-1]],
+        [w.scene.grid.xs[0], w.scene.grid.xs[-1], w.scene.grid.ys[0], w.scene.grid.ys[-1]],
         [lo[0] - analysis.MARGIN, hi[0] + analysis.MARGIN, lo[1] - 1, hi[1] + 1],
         rtol=1e-6,
     )
-    assert w.frame.targets is None
+    assert w.scene.targets is None
 
 
 # -- Flax ------------------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def test_state_round_trips_and_the_widget_is_left_as_it_was(seed_page, seed):
         if isinstance(value, (bytes, memoryview)):
             expected = bytes(value)
         elif isinstance(value, (dict, list, tuple)):
-            expected = json.loads(json.dumps(standalone._plain(value)))
+            expected = json.loads(json.dumps(standalone.codec._plain(value)))
         else:
             expected = value
         if key != "_palettes":
@@ -178,9 +178,9 @@ def test_centred_ranges_are_stored_once():
 
 def test_script_escaping_helpers():
     js = 'const a = "</script>", b = "<!-- x", c = /<\\/SCRIPT/;'
-    safe = standalone._script_safe(js)
+    safe = standalone.page._script_safe(js)
     assert "</script" not in safe.lower() and "<!--" not in safe
-    text = standalone._json_for_script({"t": "</script><!-- & \u2028"})
+    text = standalone.page._json_for_script({"t": "</script><!-- & \u2028"})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == {"t": "</script><!-- & \u2028"}
 

@@ -179,7 +179,7 @@ def test_nonfinite_bare_inputs_are_drawn_hatched(model):
     assert x["0"].get("fill") != hatch
     assert all(e.get("fill") == hatch for e in elements(w.to_svg(), "a"))
     assert all(e.get("fill") != hatch for kind in "xza" for e in elements(w.to_svg(0), kind))
-    assert np.isfinite(w.frame.ranges).all()
+    assert np.isfinite(w.scene.ranges).all()
 
 
 def _nonfinite_model():
@@ -193,7 +193,7 @@ def test_nonfinite_weights_are_drawn_hatched_through_every_setting():
     """NaN and Inf in the weights (see test_widget's test_nonfinite_values_are_marked_not_coloured):
     every style keeps drawing them with the non-finite marks and finite colour ranges."""
     w = FCNNWidget(_nonfinite_model(), sample=5)
-    palette = w.frame.style.palette.colors
+    palette = w.scene.style.palette.colors
     for change in (
         {},
         {"palette": "RdBu"},
@@ -216,7 +216,7 @@ def test_nonfinite_weights_are_drawn_hatched_through_every_setting():
         bias = next(e for e in elements(svg, "b") if e.get("data-index") == "1")
         assert bias.get("data-value") == "Infinity", change
         assert bias.get("fill") == f"url(#{w._uid}-nonfinite)", change
-        assert np.isfinite(w.frame.ranges).all(), change
+        assert np.isfinite(w.scene.ranges).all(), change
 
 
 def test_nonfinite_weights_given_as_a_list_are_refused():

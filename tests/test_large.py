@@ -51,7 +51,7 @@ def test_784_256_128_10_draws_within_the_edge_budget(mnist_sized):
 
 
 def test_wide_layers_are_grids_inside_the_picture(mnist_sized):
-    view = FCNNWidget(mnist_sized).frame
+    view = FCNNWidget(mnist_sized).scene
     lay = picture.layout_of(view)
     assert lay.blocks["x0"] == (28, 28) and lay.blocks["z1"] == (16, 16)
     for nodes in lay.nodes.values():
@@ -68,8 +68,8 @@ def test_wide_inputs_show_the_sample_as_an_image():
     w = FCNNWidget(FCNN([32, 16], dataset=(X, rng.integers(0, 10, 50))), sample=3)
     pixels = elements(w.to_svg(), "data-role", "input-pixel")
     assert len(pixels) == 64
-    lo, hi = picture.input_range(w.frame)
-    palette = w.frame.style.palette
+    lo, hi = picture.input_range(w.scene)
+    palette = w.scene.style.palette
     from fcnn_widget import colors
 
     for p in pixels[:5]:
@@ -92,10 +92,10 @@ def test_a_hundred_thousand_samples_stay_in_the_page():
 @pytest.fixture
 def small_budgets(monkeypatch):
     """Budgets for a 2500-sample prod net (240 kB of layer values): a window of 416."""
-    from fcnn_widget import view
+    from fcnn_widget import scene
 
-    monkeypatch.setattr(view, "PAYLOAD_BUDGET_BYTES", 100_000)
-    monkeypatch.setattr(view, "WINDOW_BUDGET_BYTES", 40_000)
+    monkeypatch.setattr(scene, "PAYLOAD_BUDGET_BYTES", 100_000)
+    monkeypatch.setattr(scene, "WINDOW_BUDGET_BYTES", 40_000)
 
 
 def test_the_page_holds_a_window_of_samples_that_follows_the_sample(small_budgets):
@@ -113,10 +113,10 @@ def test_the_page_holds_a_window_of_samples_that_follows_the_sample(small_budget
         local = np.frombuffer(w._local, np.float32).reshape(length, 1, 3)
         targets = np.frombuffer(w._targets, np.float32).reshape(length, 1)
         window = slice(first, first + length)
-        np.testing.assert_array_equal(values, w.frame.values[window])
-        np.testing.assert_array_equal(ranges, w.frame.ranges[window])
-        np.testing.assert_array_equal(local, w.frame.local[window])
-        np.testing.assert_array_equal(targets, w.frame.targets[window])
+        np.testing.assert_array_equal(values, w.scene.values[window])
+        np.testing.assert_array_equal(ranges, w.scene.ranges[window])
+        np.testing.assert_array_equal(local, w.scene.local[window])
+        np.testing.assert_array_equal(targets, w.scene.targets[window])
         return first
 
     assert page_rows() == first
@@ -147,7 +147,7 @@ def test_a_click_on_the_plane_outside_the_window_is_picked_by_the_kernel(small_b
     model = FCNN([5, 5], dataset="prod", seed=0)
     w = FCNNWidget(model, sample=2000)
     assert w._window[0] > 100
-    X = w.frame.X
+    X = w.scene.X
     w._on_page_message(w, {"type": "pick", "point": [float(X[7, 0]), float(X[7, 1])]}, [])
     assert w.sample == 7 and w._window[0] == 0  # the window came along
     for bad in ([1.0], [np.nan, 0.0], [1.0, "x"], "here", None):  # ignored, never a traceback

@@ -52,7 +52,7 @@ def test_a_sample_outside_the_window_arrives_and_shows_the_kernels_values(big_pa
     for kind, layer, index in (("a", 1, 3), ("z", 2, 100), ("a", 3, 9)):
         value = float(neuron(root, kind, layer, index).get_attribute("data-value"))
         slot = f"{kind}{layer}"
-        assert value == nb.kernel_value(f"float(w.frame.slot_values('{slot}')[{far}, {index}])")
+        assert value == nb.kernel_value(f"float(w.scene.slot_values('{slot}')[{far}, {index}])")
         fill = neuron(root, kind, layer, index).get_attribute("fill")
         assert fill == nb.kernel_value(f"w.color_of('{kind}', {layer}, {index})")
     assert "fcnn-waiting" not in (root.get_attribute("class") or "")
@@ -63,7 +63,7 @@ def test_a_sample_outside_the_window_arrives_and_shows_the_kernels_values(big_pa
     nb.wait_for_kernel(f"w.sample == {far - 1}")
     shown(nb, far - 1)
     value = float(neuron(root, "a", 1, 3).get_attribute("data-value"))
-    assert value == nb.kernel_value(f"float(w.frame.slot_values('a1')[{far - 1}, 3])")
+    assert value == nb.kernel_value(f"float(w.scene.slot_values('a1')[{far - 1}, 3])")
     nb.screenshot(root, "widget-784-256-128-10-far-sample")
     nb.assert_no_errors()
 
@@ -76,7 +76,7 @@ def test_a_palette_picked_in_the_page_recolours_before_the_kernel_answers(big_pa
         "() => document.querySelector('select[data-control=\"palette\"]').value === 'viridis'"
     )
     expected = nb.kernel_value(
-        "[colors.color_of(float(w.frame.slot_values('a1')[40, i]), *w.frame.range_of('a1', 40),"
+        "[colors.color_of(float(w.scene.slot_values('a1')[40, i]), *w.scene.range_of('a1', 40),"
         " colors.resolve_palette('plasma')) for i in range(4)]"
     )
     # Pick plasma and read the fills in the same task: no kernel message can arrive in between.
@@ -100,8 +100,8 @@ def test_a_palette_picked_in_the_page_recolours_before_the_kernel_answers(big_pa
 
 
 PLANE_SETUP = """
-from fcnn_widget import FCNN, FCNNWidget, analysis, view
-view.PAYLOAD_BUDGET_BYTES, view.WINDOW_BUDGET_BYTES = 100_000, 40_000  # a window of 416
+from fcnn_widget import FCNN, FCNNWidget, analysis, scene
+scene.PAYLOAD_BUDGET_BYTES, scene.WINDOW_BUDGET_BYTES = 100_000, 40_000  # a window of 416
 model = FCNN([5, 5], "relu", dataset="prod", seed=0)
 w = FCNNWidget(model, sample=2000)
 w
@@ -116,7 +116,7 @@ def test_a_click_on_the_plane_picks_among_all_samples(lab):
     # picks it, whatever sub-pixel rounding the click meets.
     target = nb.kernel_value(
         "(lambda X: int(((X[:1000, None] - X[None]) ** 2).sum(-1).__iadd__("
-        "__import__('numpy').eye(1000, len(X)) * 1e9).min(1).argmax()))(w.frame.X)"
+        "__import__('numpy').eye(1000, len(X)) * 1e9).min(1).argmax()))(w.scene.X)"
     )
     dot = root.locator('g[data-role="points"] circle').nth(target)
     box = dot.bounding_box()
@@ -124,5 +124,5 @@ def test_a_click_on_the_plane_picks_among_all_samples(lab):
     nb.wait_for_kernel(f"w.sample == {target}")
     shown(nb, target)
     value = float(neuron(root, "a", 1, 0).get_attribute("data-value"))
-    assert value == nb.kernel_value(f"float(w.frame.slot_values('a1')[{target}, 0])")
+    assert value == nb.kernel_value(f"float(w.scene.slot_values('a1')[{target}, 0])")
     nb.assert_no_errors()

@@ -10,7 +10,7 @@ import pytest
 import traitlets
 
 from fcnn_widget import FCNN, FCNNWidget, TrainingDiverged, training
-from fcnn_widget import widget as widget_module
+from fcnn_widget import live
 
 
 @pytest.fixture
@@ -35,14 +35,14 @@ def test_fit_follows_the_latest_epoch_and_records_history():
     assert np.isnan(loss[1]).all()  # no test set
     assert w._progress["running"] is False and w._progress["done"] == 12
     # The frame shows the model as it now is.
-    np.testing.assert_array_equal(w.frame.params[0][0], w.model.params[0][0])
+    np.testing.assert_array_equal(w.scene.params[0][0], w.model.params[0][0])
 
 
 def test_plain_model_fit_updates_a_shown_widget():
     model = FCNN([3], dataset="prod")
     w = FCNNWidget(model)
     model.fit(epochs=5)
-    assert w.epoch == 5 and w.frame.epoch == 5
+    assert w.epoch == 5 and w.scene.epoch == 5
     assert "epoch 5 of 5" in w._svg
 
 
@@ -64,18 +64,19 @@ def test_updates_are_throttled(small_chunks):
 
 def test_update_budget_keeps_room_for_the_final_update():
     w = FCNNWidget(FCNN([3], dataset="prod"))
-    w._update_cost, w._last_push, started = 0.01, 0.0, 1000.0
-    share = widget_module.UPDATE_SHARE
+    budget = w._budget
+    budget.cost, budget.last_push, started = 0.01, 0.0, 1000.0
+    share = live.UPDATE_SHARE
     # This update and the final one (2 x 10 ms) must fit in the share of the time trained.
-    assert not w._update_due(started, started + 0.02 / share - 0.001)
-    assert w._update_due(started, started + 0.02 / share + 0.001)
-    w._spent = 0.05  # what this fit's updates cost so far
-    assert not w._update_due(started, started + 0.07 / share - 0.001)
-    assert w._update_due(started, started + 0.07 / share + 0.001)
-    w._last_push = started + 0.07 / share  # and never more than 30 a second
-    assert not w._update_due(started, w._last_push + 0.03)
-    assert w._update_due(started, w._last_push + 0.034)
-    assert w._update_due(started + 5, started + 5 + 0.02 / share + 0.001)  # a new fit: spent 0
+    assert not budget.due(started, started + 0.02 / share - 0.001)
+    assert budget.due(started, started + 0.02 / share + 0.001)
+    budget.spent = 0.05  # what this fit's updates cost so far
+    assert not budget.due(started, started + 0.07 / share - 0.001)
+    assert budget.due(started, started + 0.07 / share + 0.001)
+    budget.last_push = started + 0.07 / share  # and never more than 30 a second
+    assert not budget.due(started, budget.last_push + 0.03)
+    assert budget.due(started, budget.last_push + 0.034)
+    assert budget.due(started + 5, started + 5 + 0.02 / share + 0.001)  # a new fit: spent 0
 
 
 def test_stop_ends_training_after_the_chunk_and_keeps_everything(small_chunks):
@@ -125,7 +126,7 @@ def test_epoch_scrubbing_shows_that_snapshot():
     w.fit(epochs=20, snapshot_every=5)
     w.epoch = 10
     snapshot = model.history.snapshots[list(model.history.snapshot_epochs).index(10)]
-    np.testing.assert_array_equal(w.frame.params[0][0], snapshot[0][0])
+    np.testing.assert_array_equal(w.scene.params[0][0], snapshot[0][0])
     trace = model.trace(model.dataset.X, params=snapshot)
     values = np.frombuffer(w._values, np.float32).reshape(2500, -1)
     np.testing.assert_array_equal(values[:, w._meta["offsets"]["a2"]], trace.a[2][:, 0])

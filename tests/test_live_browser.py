@@ -82,7 +82,7 @@ def test_live_training_stop_and_epoch_scrub(lab):
         "float(w.timeline.params_at(2)[1][0][0, 0])"
     )
     # ...and the kernel catches up with the full frame of that epoch.
-    nb.wait_for_kernel("w.epoch == 2 and w.frame.epoch == 2")
+    nb.wait_for_kernel("w.epoch == 2 and w.scene.epoch == 2")
     nb.screenshot(root, "epoch-2")
     nb.assert_no_errors()
 

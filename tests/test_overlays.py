@@ -69,7 +69,7 @@ def test_off_units_are_crossed_and_dead_units_ringed(relu_model):
 def test_region_map_counts_the_distinct_patterns_on_the_grid(relu_model):
     w = FCNNWidget(relu_model, show_regions=True)
     (image,) = elements(w.to_svg(), data_role="regions")
-    xs, ys = w.frame.grid.xs, w.frame.grid.ys
+    xs, ys = w.scene.grid.xs, w.scene.grid.ys
     patterns = analysis.activation_pattern(relu_model, analysis.grid_points(xs, ys))
     distinct = np.unique(np.concatenate(patterns, axis=1), axis=0)
     assert int(image.get("data-count")) == len(distinct)

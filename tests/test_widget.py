@@ -57,7 +57,7 @@ def test_data_values_are_exact_and_fills_follow_palette_and_norm(model):
         k, i = int(el.get("data-layer")), int(el.get("data-index"))
         assert np.float32(float(el.get("data-value"))) == trace.z[k][1027, i]
         assert el.get("fill") == w.color_of("z", k, i)
-    lo, hi = w.frame.range_of("z2", 1027)
+    lo, hi = w.scene.range_of("z2", 1027)
     value = float(trace.z[2][1027, 0])
     expected = colors.resolve_palette("rainbow").colors[colors.lut_index(value, lo, hi)]
     assert w.color_of("z", 2, 0) == expected
@@ -167,7 +167,7 @@ def test_loss_chart_of_a_long_fit_keeps_its_envelope():
     model = FCNN([2], dataset="prod", seed=0)
     model.fit(epochs=3000, batch_size=2500, lr=0.05)
     w = FCNNWidget(model)
-    x, y, width, height = picture.layout_of(w.frame).chart
+    x, y, width, height = picture.layout_of(w.scene).chart
     points = re.search(r'data-series="train" points="([^"]*)"', w._svg).group(1)
     xy = np.array([p.split(",") for p in points.split()], float)
     assert len(xy) <= 2 * (width + 2) + 2  # about two points per pixel column, not 3000

@@ -66,7 +66,7 @@ def test_page_controls_set_the_kernel_traits(widget_page):
     nb.wait_for_kernel("w.sample == 1027")
     # The page drew sample 1027 without asking the kernel: its values are the kernel's.
     value = float(neuron(root, "a", 3, 0).get_attribute("data-value"))
-    assert value == nb.kernel_value("float(w.frame.slot_values('a3')[1027, 0])")
+    assert value == nb.kernel_value("float(w.scene.slot_values('a3')[1027, 0])")
     root.locator('select[data-control="palette"]').select_option("cool")
     nb.wait_for_kernel("w.palette == 'cool'")
     root.locator('select[data-control="norm"]').select_option("layer")
@@ -80,13 +80,13 @@ def test_clicking_the_plane_selects_the_nearest_sample(widget_page):
     # whatever sub-pixel rounding the click meets.
     target = nb.kernel_value(
         "(lambda X: int(((X[:, None] - X[None]) ** 2).sum(-1).__iadd__("
-        "__import__('numpy').diag(__import__('numpy').full(len(X), 1e9))).min(1).argmax()))(w.frame.X)"
+        "__import__('numpy').diag(__import__('numpy').full(len(X), 1e9))).min(1).argmax()))(w.scene.X)"
     )
     dot = root.locator('g[data-role="points"] circle').nth(target)
     box = dot.bounding_box()
     nb.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     nb.wait_for_kernel(f"w.sample == {target}")
-    assert nb.kernel_value(f"analysis.nearest_sample(w.frame.X, w.frame.X[{target}])") == target
+    assert nb.kernel_value(f"analysis.nearest_sample(w.scene.X, w.scene.X[{target}])") == target
     assert root.evaluate("(el) => el.dataset.sample") == str(target)
 
 
@@ -119,7 +119,7 @@ def test_analysis_overlays_hover_formula_and_response_view(widget_page):
     )
     root.locator('image[data-role="regions"]').wait_for()
     count = int(root.locator('image[data-role="regions"]').get_attribute("data-count"))
-    assert count == nb.kernel_value("len(set(w.frame.region_ids.ravel().tolist()))")
+    assert count == nb.kernel_value("len(set(w.scene.region_ids.ravel().tolist()))")
     assert root.locator('line[data-role="unit-line"]').count() >= 1
     assert root.locator('rect[data-role="wcell"]').count() == 2 * 5 + 5 * 5 + 5
     # Hovering the plane shows the local map there, as the kernel computed it.
@@ -133,8 +133,8 @@ def test_analysis_overlays_hover_formula_and_response_view(widget_page):
     formula = text.strip().splitlines()[-1]
     # Every grid point of a region carries that region's one affine map.
     same = nb.kernel_value(
-        f"sorted({{overlays.formula_text(w.frame.grid_local[g, 0], 'ŷ') for g in "
-        f"__import__('numpy').flatnonzero(w.frame.region_ids.ravel() == {region})}})"
+        f"sorted({{overlays.formula_text(w.scene.grid_local[g, 0], 'ŷ') for g in "
+        f"__import__('numpy').flatnonzero(w.scene.region_ids.ravel() == {region})}})"
     )
     assert formula in same
     # ...and the network shows that region's activation pattern while the pointer is there.
@@ -143,7 +143,7 @@ def test_analysis_overlays_hover_formula_and_response_view(widget_page):
             "(el) => Array.from(el.querySelectorAll('path[data-off]')).map((p) => [p.dataset.off, p.getAttribute('visibility')])"
         )
     )
-    pattern = nb.kernel_value(f"w.frame.region_patterns[{region}].tolist()")
+    pattern = nb.kernel_value(f"w.scene.region_patterns[{region}].tolist()")
     expected = {
         f"{k}-{i}": "hidden" if pattern[(k - 1) * 5 + i] else "visible"
         for k in (1, 2)

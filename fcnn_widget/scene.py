@@ -1,11 +1,11 @@
 """Everything one picture of a model needs, computed once by JAX and held as NumPy arrays:
 every sample's layer values, the parameters, the colour settings and ranges, the model's
 estimate over the input plane and the loss history. The widget and the exporters both read
-a :class:`View`; nothing downstream computes a network value again.
+a :class:`Scene`; nothing downstream computes a network value again.
 
 >>> from fcnn_widget import FCNN
->>> view = build_view(FCNN([4], dataset="prod"))
->>> view.values.shape, view.slots
+>>> scene = build_scene(FCNN([4], dataset="prod"))
+>>> scene.values.shape, scene.slots
 ((2500, 12), ['x0', 'z1', 'a1', 'z2', 'a2'])
 """
 
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from matplotlib.colors import Colormap
 
 from . import analysis, colors
 from .datasets import Dataset
 from .model import FCNN
+from .settings import Style, make_style
 
 # The page holds every sample's layer values when they fit in this; else a window of
 # samples of WINDOW_BUDGET_BYTES (small, so moving it is quick), which the kernel moves when
@@ -30,49 +30,6 @@ WINDOW_BUDGET_BYTES = 8 * 2**20
 KERNEL_BUDGET_BYTES = 2 * 2**30
 
 
-@dataclass(frozen=True)
-class Style:
-    """How values become colours and how the picture is dressed."""
-
-    palette: colors.Palette
-    norm: str = "component"
-    norm_scope: str = "dataset"
-    symmetric: bool = False
-    robust: bool = False
-    show_values: bool = True
-    title: str = ""
-    caption: str = ""
-    theme: str = "light"  # "light" or "dark"
-    background: str | None = None  # None = transparent
-    width: int | None = None  # None = the layout's natural size
-    height: int | None = None
-    mode: str = "network"  # "network": neurons as circles; "response": as maps over the plane
-    show_lines: bool = False  # first-layer lines w·x + b = 0 on the plane
-    show_regions: bool = False  # the linear regions of a ReLU net on the plane
-    show_matrices: bool = False  # each layer's weight matrix as a heatmap
-    max_edges: int = 2000  # past this many weights, draw the strongest into each neuron
-
-
-def make_style(
-    palette: str | Colormap = "viridis",
-    norm: str = "component",
-    norm_scope: str = "dataset",
-    symmetric: bool | None = None,
-    robust: bool = False,
-    **dressing,
-) -> Style:
-    """A validated :class:`Style`; ``symmetric=None`` centres ranges on zero for diverging palettes."""
-    pal = colors.resolve_palette(palette)
-    colors.check_choice(norm, "norm", colors.NORMS)
-    colors.check_choice(norm_scope, "norm_scope", colors.SCOPES)
-    if dressing.get("theme", "light") not in ("light", "dark"):
-        raise ValueError(f"unknown theme {dressing['theme']!r}; valid choices are light, dark")
-    colors.check_choice(dressing.get("mode", "network"), "view", MODES)
-    sym = pal.diverging if symmetric is None else bool(symmetric)
-    return Style(pal, norm, norm_scope, sym, bool(robust), **dressing)
-
-
-MODES = ("network", "response")
 GRID = 81  # points per axis of the plane's estimate and local maps
 RESPONSE_GRID = 29  # points per axis of each neuron's response map
 MAX_FORMULA_INPUTS = 4  # local linear formulas are shown for inputs up to this wide
@@ -80,7 +37,7 @@ MAX_ANALYSIS_WEIGHTS = 200_000  # local maps and regions for networks up to this
 
 
 @dataclass
-class View:
+class Scene:
     widths: list[int]
     activation: str
     task: str
@@ -237,7 +194,7 @@ def window_start(sample: int, n: int, length: int, start: int | None = None) -> 
     return int(min(max(sample - length // 2, 0), n - length))
 
 
-def build_view(
+def build_scene(
     model: FCNN,
     samples=None,
     style: Style | None = None,
@@ -245,7 +202,7 @@ def build_view(
     *,
     epoch: int | None = None,
     values: np.ndarray | None = None,
-) -> View:
+) -> Scene:
     """Trace every sample through the model (JAX) and gather what a picture needs.
 
     ``params`` (default: the current ones) and ``epoch`` (default: the last trained) pick
@@ -258,7 +215,7 @@ def build_view(
         values, slots, offsets = trace_values(model, X, params)
     else:
         slots, offsets = column_layout(model.widths)
-    view = View(
+    scene = Scene(
         widths=list(model.widths),
         activation=model.activation,
         task=model.task,
@@ -275,11 +232,11 @@ def build_view(
         test_loss=model.history.test_loss,
         epoch=model.history.epochs if epoch is None else int(epoch),
     )
-    _add_analysis(view, model, params)
-    return restyle(view, style)
+    _add_analysis(scene, model, params)
+    return restyle(scene, style)
 
 
-def _add_analysis(view: View, model: FCNN, params) -> None:
+def _add_analysis(scene: Scene, model: FCNN, params) -> None:
     """The plane's estimate, every sample's local affine map, and for 2-D inputs the same
     over the plane, the linear regions and every neuron's response map. Past
     MAX_ANALYSIS_WEIGHTS the local maps and regions are left out (each distinct ReLU pattern
@@ -288,74 +245,76 @@ def _add_analysis(view: View, model: FCNN, params) -> None:
     relu = model.activation in analysis.RELU_FAMILY
     if model.widths[0] <= MAX_FORMULA_INPUTS and small:
         if relu:  # the patterns of the values shown, so formula and off marks agree
-            bits = [view.slot_values(f"z{k}") > 0 for k in range(1, len(model.widths) - 1)]
-            bits = np.concatenate(bits, axis=1) if bits else np.zeros((view.n_samples, 0), bool)
-            view.local = analysis.pattern_maps(params, model.activation, bits)
+            bits = [scene.slot_values(f"z{k}") > 0 for k in range(1, len(model.widths) - 1)]
+            bits = np.concatenate(bits, axis=1) if bits else np.zeros((scene.n_samples, 0), bool)
+            scene.local = analysis.pattern_maps(params, model.activation, bits)
         else:
-            view.local = analysis.local_maps(params, model.activation, view.X)
-        view.local = view.local.astype(np.float32)
+            scene.local = analysis.local_maps(params, model.activation, scene.X)
+        scene.local = scene.local.astype(np.float32)
     if model.widths[0] != 2:
         return
     if small and relu and len(model.widths) > 2:
         # One pass gives all three: the estimate, each grid point's region and its affine map.
-        view.grid, found = analysis.estimate_and_regions(model, n=GRID, X=view.X, params=params)
-        view.region_ids = found.ids.astype(np.int32)
-        view.region_patterns = np.stack([np.concatenate(r.pattern) for r in found.table])
+        scene.grid, found = analysis.estimate_and_regions(model, n=GRID, X=scene.X, params=params)
+        scene.region_ids = found.ids.astype(np.int32)
+        scene.region_patterns = np.stack([np.concatenate(r.pattern) for r in found.table])
         maps = np.stack(
             [np.concatenate([r.coef.T, r.intercept[:, None]], axis=1) for r in found.table]
         )
-        view.grid_local = maps[found.ids.ravel()].astype(np.float32)
+        scene.grid_local = maps[found.ids.ravel()].astype(np.float32)
     else:
-        view.grid = analysis.grid_estimate(model, n=GRID, params=params, X=view.X)
+        scene.grid = analysis.grid_estimate(model, n=GRID, params=params, X=scene.X)
         if small:
-            points = analysis.grid_points(view.grid.xs, view.grid.ys)
-            view.grid_local = analysis.local_maps(params, model.activation, points)
-            view.grid_local = view.grid_local.astype(np.float32)
-    if view.style.mode == "response":
-        (x0, x1), (y0, y1) = analysis.plot_domain(model, view.X)
+            points = analysis.grid_points(scene.grid.xs, scene.grid.ys)
+            scene.grid_local = analysis.local_maps(params, model.activation, points)
+            scene.grid_local = scene.grid_local.astype(np.float32)
+    if scene.style.view == "response":
+        (x0, x1), (y0, y1) = analysis.plot_domain(model, scene.X)
         xs, ys = np.linspace(x0, x1, RESPONSE_GRID), np.linspace(y0, y1, RESPONSE_GRID)
-        view.response = trace_values(model, analysis.grid_points(xs, ys), params)[0]
-        view.response_axes = (xs, ys)
+        scene.response = trace_values(model, analysis.grid_points(xs, ys), params)[0]
+        scene.response_axes = (xs, ys)
 
 
-def restyle(view: View, style: Style) -> View:
+def restyle(scene: Scene, style: Style) -> Scene:
     """Recompute the colour ranges for a new style (no network values change)."""
-    same_ranges = view.ranges is not None and _range_settings(view.style) == _range_settings(style)
-    view.style = style
+    same_ranges = scene.ranges is not None and _range_settings(scene.style) == _range_settings(
+        style
+    )
+    scene.style = style
     if same_ranges:  # another palette or dressing: the ranges stay
-        return view
-    nodes = {slot: view.slot_values(slot) for slot in view.slots}
-    view.group_names, view.slot_group, view.ranges = colors.value_ranges(
+        return scene
+    nodes = {slot: scene.slot_values(slot) for slot in scene.slots}
+    scene.group_names, scene.slot_group, scene.ranges = colors.value_ranges(
         nodes,
-        view.param_values(),
+        scene.param_values(),
         norm=style.norm,
         scope=style.norm_scope,
         symmetric=style.symmetric,
         robust=style.robust,
     )
-    if view.grid is not None:
-        view.plane_range = _plane_range(view)
-    return view
+    if scene.grid is not None:
+        scene.plane_range = _plane_range(scene)
+    return scene
 
 
 def _range_settings(style: Style) -> tuple:
     return style.norm, style.norm_scope, style.symmetric, style.robust
 
 
-def _plane_range(view: View) -> tuple[float, float]:
+def _plane_range(scene: Scene) -> tuple[float, float]:
     """The colour range of the input plane, shared by targets and estimate: the targets'
     range (steady while training), or the estimate's when no targets are known."""
-    if view.task == "binary":
+    if scene.task == "binary":
         return 0.0, 1.0
-    if view.task == "multiclass":
-        return 0.0, float(max(1, view.n_classes - 1))
-    if view.targets is not None:
-        vals = view.targets[:, 0]
+    if scene.task == "multiclass":
+        return 0.0, float(max(1, scene.n_classes - 1))
+    if scene.targets is not None:
+        vals = scene.targets[:, 0]
     else:
-        vals = view.grid.values[..., 0].ravel()
+        vals = scene.grid.values[..., 0].ravel()
     vals = vals[np.isfinite(vals)]
     lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 1.0)
-    if view.style.symmetric:
+    if scene.style.symmetric:
         m = max(abs(lo), abs(hi))
         lo, hi = -m, m
     return lo, hi
