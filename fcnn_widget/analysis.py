@@ -317,6 +317,21 @@ def nearest_sample(X, point) -> int:
     return int(np.argmin(np.sum((X - point) ** 2, axis=1)))
 
 
+def pick(X, point) -> int | None:
+    """The sample nearest a point the page sent (a click on the plane), or None when the
+    message does not hold a finite point of the inputs' width.
+
+    >>> pick([[0, 0], [1, 1]], [0.9, 1]), pick([[0, 0]], ["a", 1]), pick([[0, 0]], [1])
+    (1, None, None)
+    """
+    numbers = isinstance(point, list) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in point
+    )
+    if not numbers or len(point) != np.shape(X)[1] or not np.isfinite(point).all():
+        return None
+    return nearest_sample(X, point)
+
+
 def plot_domain(model: FCNN, X=None) -> Domain:
     """The dataset's domain widened by :data:`MARGIN` on every side; for a model that
     carries no data, the domain of the inputs ``X`` (n, 2).

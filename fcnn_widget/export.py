@@ -18,7 +18,6 @@ import numpy as np
 from . import picture, scene, settings, standalone
 from .model import FCNN
 
-
 DRESSING = ("theme", "background", "width", "height", "title", "caption")  # per picture
 
 
@@ -83,3 +82,41 @@ def save_html(widget_or_model, path: str | os.PathLike, **style) -> Path:
     what else works and its options (``palettes``, ``norms``, ``scopes``, ``page_title``).
     The seed example (``FCNN([5, 5])`` on prod, 2500 samples) gives a file of about 0.6 MB."""
     return standalone.save_html(widget_or_model, path, **style)
+
+
+class Exports:
+    """A widget's pictures and files, of the scene it shows (``self.scene``) for its sample."""
+
+    scene: scene.Scene
+    sample: int
+    _uid: str
+
+    def to_svg(self, sample: int | None = None) -> str:
+        """The picture the page shows, as SVG text (for ``sample``, default the current one)."""
+        return picture.to_svg(self.scene, self.sample if sample is None else sample, uid=self._uid)
+
+    def save_svg(self, path, sample: int | None = None, **dressing) -> Path:
+        """Write the picture of ``sample`` (default: the current one) to ``path``; its ids
+        follow its content, so the same picture always makes the same file. ``dressing``:
+        ``theme`` ("light"/"dark"), ``background`` (a CSS colour; default transparent),
+        ``width``/``height`` in pixels, ``title``, ``caption``."""
+        svg = scene_svg(self.scene, self._pick(sample), **dressing)
+        return save_svg(svg, path)
+
+    def save_png(self, path, scale: float = 2, sample: int | None = None, **dressing):
+        """Rasterise the picture to a PNG at ``scale`` times its size (no browser needed)."""
+        svg = scene_svg(self.scene, self._pick(sample), **dressing)
+        return save_png(svg, path, scale)
+
+    def save_html(self, path, **options) -> Path:
+        """Write the widget as one self-contained HTML page that works offline with no kernel
+        (options as :func:`fcnn_widget.standalone.save_html`). About 0.6 MB for 2500 samples."""
+        return save_html(self, path, **options)
+
+    def color_of(self, kind: str, layer: int, index: int, sample: int | None = None) -> str:
+        """The fill of a neuron (``kind`` "x", "z" or "a") as the page must draw it."""
+        slot, sample = ("x0" if kind == "x" else f"{kind}{layer}"), self._pick(sample)
+        return self.scene.color(slot, sample, float(self.scene.slot_values(slot)[sample, index]))
+
+    def _pick(self, sample: int | None) -> int:
+        return self.sample if sample is None else picture.check_sample(sample, self.scene)

@@ -354,3 +354,35 @@ def page_schema() -> list[dict]:
         for s in SETTINGS
         if s.control is not None
     ]
+
+
+class Colormaps:
+    """The ``Colormap`` objects a user gave for ``palette``, by name: the synced trait holds
+    the name, drawing needs the object.
+
+    >>> from matplotlib.colors import ListedColormap
+    >>> book = Colormaps()
+    >>> book.name_of(ListedColormap(["#000000", "#ffffff"], name="mine")), book.lookup("mine").N
+    ('mine', 2)
+    """
+
+    def __init__(self) -> None:
+        self.objects: dict[str, Colormap] = {}
+
+    def name_of(self, palette) -> str:
+        """Remember a Colormap and give its name; check a name."""
+        if isinstance(palette, Colormap):
+            self.objects[palette.name] = palette
+            return palette.name
+        return check("palette", palette)
+
+    def lookup(self, name: str) -> str | Colormap:
+        return self.objects.get(name, name)
+
+    def centring_after(self, old: str, new: str, symmetric: bool | None) -> bool | None:
+        """``symmetric`` after the palette changes from ``old`` to ``new``: a palette brings
+        its own default (centred if diverging) unless centring was set apart from the old."""
+        was = colors.resolve_palette(self.lookup(old)).diverging
+        if symmetric != was:
+            return symmetric
+        return colors.resolve_palette(self.lookup(new)).diverging

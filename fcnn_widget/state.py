@@ -20,6 +20,7 @@ by ``js/codec.js``. The page reads the keys of :data:`TRAITS`; ``_meta`` is desc
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
@@ -29,8 +30,15 @@ from matplotlib.colors import Colormap
 
 from . import colors, overlays, picture
 from .network import RELU_FAMILY
-from .scene import Scene, build_scene, shown_samples, window_length, window_start
-from .settings import Style, make_style, page_schema, trait_values
+from .scene import (
+    KERNEL_BUDGET_BYTES,
+    Scene,
+    build_scene,
+    shown_samples,
+    window_length,
+    window_start,
+)
+from .settings import SettingError, Style, make_style, page_schema, trait_values
 from .timeline import Timeline
 
 
@@ -278,9 +286,15 @@ def open_source(
     """The source of a new page of ``model``: its timeline over the shown samples, the scene
     of ``epoch`` (default the latest), the window of samples around ``sample``."""
     style = style or make_style()
-    X, _, _ = shown_samples(model, samples)
+    X, _, n_total = shown_samples(model, samples)
+    if len(X) < n_total:
+        budget = KERNEL_BUDGET_BYTES >> 20
+        warnings.warn(
+            f"{n_total} samples exceed the widget's {budget} MB budget; showing the first {len(X)}",
+            stacklevel=3,
+        )
     tl = Timeline(model, X)
-    epoch = tl.epochs[-1] if epoch is None else epoch
+    epoch = tl.epochs[-1] if epoch is None else check_epoch(model, epoch)
     shown = scene_at(model, samples, style, tl, epoch)
     picture.check_sample(sample, shown)
     length = window_length(model.widths, shown.n_samples)
@@ -292,6 +306,18 @@ def open_source(
         shown, tl, samples, int(sample), uid, (start, length), list(colors.COMMON_PALETTES),
         luts(tables), colormaps, progress(model),
     )  # fmt: skip
+
+
+def check_epoch(model, epoch) -> int:
+    """``epoch`` if the model's history holds a snapshot of it, else a clear error."""
+    recorded = [int(e) for e in model.history.snapshot_epochs]
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch not in recorded:
+        shown = ", ".join(map(str, recorded[:6])) + (", …" if len(recorded) > 6 else "")
+        raise SettingError(
+            f"epoch {epoch!r} has no recorded snapshot; valid epochs are {shown} "
+            f"(up to {recorded[-1]}, see w.model.history.snapshot_epochs)"
+        )
+    return int(epoch)
 
 
 def scene_at(model, samples, style: Style, tl: Timeline, epoch: int) -> Scene:

@@ -19,21 +19,19 @@ rows of :mod:`.settings`; what the page receives is built by :mod:`.state`; fits
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import threading
 import time
-import warnings
 
 import anywidget
-import numpy as np
 import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, analysis, colors, export, live, picture, settings, state
+from . import adapters, analysis, export, live, picture, settings, state
 from . import scene as scenes
 from .model import FCNN
-from .timeline import Timeline
 from .training import History
 
 _STATIC = pathlib.Path(__file__).parent / "static"
@@ -45,7 +43,7 @@ _Traits = type(anywidget.AnyWidget)(
 )
 
 
-class FCNNWidget(_Traits):
+class FCNNWidget(_Traits, export.Exports):
     """Show ``model`` for one of ``samples`` (default: the model's training data; also a
     ``Dataset``, an ``(X, y)`` pair or an array of inputs), at ``epoch`` (a recorded
     snapshot; default the latest, followed while training).
@@ -75,29 +73,21 @@ class FCNNWidget(_Traits):
     ) -> None:
         model = adapters.as_fcnn(model, activation=activation, samples=samples)
         chosen = {**settings.defaults(), **settings.check_options(options, settings.TRAIT_NAMES)}
-        self.model, self._samples, self._colormaps = model, samples, {}
-        chosen["palette"] = self._cmap(self._remember_palette(chosen["palette"]))
-        epoch = None if epoch is None else self._check_epoch(epoch)
-        uid = f"fcnn{id(self):x}"
+        self.model, self._samples, self._colormaps = model, samples, settings.Colormaps()
+        chosen["palette"] = self._colormaps.lookup(self._colormaps.name_of(chosen["palette"]))
+        self._uid = f"fcnn{id(self):x}"
         src = state.open_source(
-            model, samples, settings.make_style(**chosen), sample=sample, epoch=epoch, uid=uid,
-            colormaps=self._colormaps,
+            model, samples, settings.make_style(**chosen), sample=sample, epoch=epoch,
+            uid=self._uid, colormaps=self._colormaps.objects,
         )  # fmt: skip
-        if src.scene.n_samples < src.scene.n_total:
-            budget = scenes.KERNEL_BUDGET_BYTES >> 20
-            warnings.warn(
-                f"{src.scene.n_total} samples exceed the widget's {budget} MB budget; "
-                f"showing the first {src.scene.n_samples}",
-                stacklevel=2,
-            )
-        self.scene, self.timeline, self._uid = src.scene, src.timeline, uid
-        self._window_start, self._window_len = src.window
+        self.scene, self.timeline, (self._window_start, self._window_len) = (
+            src.scene, src.timeline, src.window
+        )  # fmt: skip
         self._latest, self._lock = self.timeline.epochs[-1], threading.RLock()
         self._budget, self._timeline_wanted = live.UpdateBudget(), False
         self._stop_reachable, self._error, self._handle = True, None, None
         began = time.perf_counter()
-        first = state.page(src, with_timeline=False)
-        super().__init__(**first)  # opens the comm, with the whole state in one message
+        super().__init__(**state.page(src, with_timeline=False))  # opens the comm: all at once
         try:
             self._budget.pushed(began, running=False)
             self.observe(self._on_style, names=list(settings.TRAIT_NAMES))
@@ -136,8 +126,7 @@ class FCNNWidget(_Traits):
         (not in hosts that drop messages from threads, such as Colab). Arguments are checked
         before training starts; a second fit of the model is refused while one runs.
         """
-        self._error, self._stop_reachable = None, True
-        try:
+        with self._reporting():
             options = live.FitOptions.checked(
                 epochs=epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
                 snapshot_every=snapshot_every,
@@ -146,53 +135,18 @@ class FCNNWidget(_Traits):
                 self._handle = live.in_background(self.model, options, self._report)
                 return self._handle
             return live.in_foreground(self.model, options, self._set_reachable)
-        except Exception as error:
-            self._report(error)
-            raise
 
     async def fit_async(self, epochs: int = 100, **options) -> History:
         """``await w.fit_async(...)`` in a cell (arguments as :meth:`fit`): trains in a worker
         thread while the cell awaits it. Kernels that handle messages while a cell awaits
         (ipykernel 7.4 and later) keep Stop and every control working meanwhile."""
-        self._error, self._stop_reachable = None, True
-        try:
-            return await live.in_thread(
-                self.model, live.FitOptions.checked(epochs=epochs, **options)
-            )
-        except Exception as error:
-            self._report(error)
-            raise
+        with self._reporting():
+            fit = live.FitOptions.checked(epochs=epochs, **options)
+            return await live.in_thread(self.model, fit)
 
     def stop(self) -> None:
         """End a running fit after its current chunk, keeping history and parameters."""
         self.model.stop()
-
-    def to_svg(self, sample: int | None = None) -> str:
-        """The picture the page shows, as SVG text (for ``sample``, default the current one)."""
-        return picture.to_svg(self.scene, self.sample if sample is None else sample, uid=self._uid)
-
-    def save_svg(self, path, sample: int | None = None, **dressing) -> pathlib.Path:
-        """Write the picture of ``sample`` (default: the current one) to ``path``; its ids
-        follow its content, so the same picture always makes the same file. ``dressing``:
-        ``theme`` ("light"/"dark"), ``background`` (a CSS colour; default transparent),
-        ``width``/``height`` in pixels, ``title``, ``caption``."""
-        svg = export.scene_svg(self.scene, self._pick(sample), **dressing)
-        return export.save_svg(svg, path)
-
-    def save_png(self, path, scale: float = 2, sample: int | None = None, **dressing):
-        """Rasterise the picture to a PNG at ``scale`` times its size (no browser needed)."""
-        svg = export.scene_svg(self.scene, self._pick(sample), **dressing)
-        return export.save_png(svg, path, scale)
-
-    def save_html(self, path, **options) -> pathlib.Path:
-        """Write the widget as one self-contained HTML page that works offline with no kernel
-        (options as :func:`fcnn_widget.standalone.save_html`). About 0.6 MB for 2500 samples."""
-        return export.save_html(self, path, **options)
-
-    def color_of(self, kind: str, layer: int, index: int, sample: int | None = None) -> str:
-        """The fill of a neuron (``kind`` "x", "z" or "a") as the page must draw it."""
-        slot, sample = ("x0" if kind == "x" else f"{kind}{layer}"), self._pick(sample)
-        return self.scene.color(slot, sample, float(self.scene.slot_values(slot)[sample, index]))
 
     def want_timeline(self) -> None:
         """Keep the page's epoch timeline packed from now on. It costs a trace of every
@@ -208,7 +162,7 @@ class FCNNWidget(_Traits):
         with self._lock:
             return state.Source(
                 self.scene, self.timeline, self._samples, self.sample, self._uid,
-                self._span(), list(self._palettes), dict(self._luts), dict(self._colormaps),
+                self._span(), list(self._palettes), dict(self._luts), dict(self._colormaps.objects),
                 self._page_progress(),
             )  # fmt: skip
 
@@ -221,57 +175,27 @@ class FCNNWidget(_Traits):
     @traitlets.validate(*settings.TRAIT_NAMES)
     def _valid_setting(self, proposal):
         name, value = proposal["trait"].name, proposal["value"]
-        return (
-            value if name == "palette" and value in self._colormaps else settings.check(name, value)
-        )
+        known = name == "palette" and value in self._colormaps.objects
+        return value if known else settings.check(name, value)
 
     @traitlets.validate("sample")
     def _valid_sample(self, proposal):
-        if hasattr(self, "scene"):
-            try:
-                picture.check_sample(proposal["value"], self.scene)
-            except ValueError as error:
-                raise traitlets.TraitError(str(error)) from None
-        return proposal["value"]
+        try:
+            return picture.check_sample(proposal["value"], self.scene)
+        except ValueError as error:
+            raise traitlets.TraitError(str(error)) from None
 
     @traitlets.validate("epoch")
     def _valid_epoch(self, proposal):
-        return self._check_epoch(proposal["value"]) if hasattr(self, "scene") else proposal["value"]
+        return state.check_epoch(self.model, proposal["value"])
 
     def __setattr__(self, name, value):
         # A Colormap object for `palette` is kept by name, so the synced trait stays a string.
         if name == "palette" and isinstance(value, Colormap):
-            value = self._remember_palette(value)
+            value = self._colormaps.name_of(value)
         super().__setattr__(name, value)
 
-    def _check_epoch(self, epoch) -> int:
-        """Any recorded snapshot (the page's slider steps through ``w.epochs``)."""
-        recorded = [int(e) for e in self.model.history.snapshot_epochs]
-        if (
-            isinstance(epoch, bool)
-            or not isinstance(epoch, (int, np.integer))
-            or epoch not in recorded
-        ):
-            shown = ", ".join(map(str, recorded[:6])) + (", …" if len(recorded) > 6 else "")
-            raise traitlets.TraitError(
-                f"epoch {epoch!r} has no recorded snapshot; valid epochs are {shown} "
-                f"(up to {recorded[-1]}, see w.model.history.snapshot_epochs)"
-            )
-        return int(epoch)
-
-    def _pick(self, sample: int | None) -> int:
-        return self.sample if sample is None else picture.check_sample(sample, self.scene)
-
     # -- keeping the page in step -----------------------------------------------------------------
-    def _remember_palette(self, palette) -> str:
-        if isinstance(palette, Colormap):
-            self._colormaps[palette.name] = palette
-            return palette.name
-        return settings.check("palette", palette)
-
-    def _cmap(self, name: str):
-        return self._colormaps.get(name, name)
-
     def _scene(self, style: settings.Style, epoch: int) -> scenes.Scene:
         return state.scene_at(self.model, self._samples, style, self.timeline, epoch)
 
@@ -294,8 +218,17 @@ class FCNNWidget(_Traits):
     def _set_reachable(self, reachable: bool) -> None:
         self._stop_reachable = reachable
 
+    @contextlib.contextmanager
+    def _reporting(self):
+        """A fit's errors (bad arguments, a diverged loss) show in the page too, then raise."""
+        self._error, self._stop_reachable = None, True
+        try:
+            yield
+        except Exception as error:
+            self._report(error)
+            raise
+
     def _report(self, error: BaseException) -> None:
-        """A fit failed (bad data, a diverged loss): the page says so too."""
         if isinstance(error, Exception):
             self._error = f"{type(error).__name__}: {error}"
             self._push({"_progress": self._page_progress()})
@@ -320,14 +253,11 @@ class FCNNWidget(_Traits):
 
     def _on_style(self, change):
         if change["name"] == "palette" and change["old"] != change["new"]:
-            # A new palette brings its own default for centring (diverging or not).
-            old = colors.resolve_palette(self._cmap(change["old"]))
-            if self.symmetric == old.diverging:
-                new = colors.resolve_palette(self._cmap(change["new"]))
-                with self.hold_trait_notifications():
-                    self.symmetric = new.diverging
+            centred = self._colormaps.centring_after(change["old"], change["new"], self.symmetric)
+            with self.hold_trait_notifications():
+                self.symmetric = centred
         values = {name: getattr(self, name) for name in settings.TRAIT_NAMES}
-        style = settings.make_style(**{**values, "palette": self._cmap(self.palette)})
+        style = settings.make_style(**{**values, "palette": self._colormaps.lookup(self.palette)})
         if style.palette.name not in self._luts:
             self._luts = {**self._luts, **state.luts([style.palette])}
         with self._lock:
@@ -362,7 +292,6 @@ class FCNNWidget(_Traits):
         elif kind == "timeline":  # the page starts scrubbing epochs
             self.want_timeline()
         elif kind == "pick":  # a click on the plane, when the page holds a window of samples
-            point = content.get("point")
-            numbers = isinstance(point, list) and all(isinstance(v, (int, float)) for v in point)
-            if numbers and len(point) == self.scene.X.shape[1] and np.isfinite(point).all():
-                self.sample = analysis.nearest_sample(self.scene.X, np.asarray(point, float))
+            picked = analysis.pick(self.scene.X, content.get("point"))
+            if picked is not None:
+                self.sample = picked

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import traitlets
 
-from fcnn_widget import FCNN, FCNNWidget, TrainingDiverged, training
-from fcnn_widget import live
+from fcnn_widget import FCNN, FCNNWidget, TrainingDiverged, live, training
 
 
 @pytest.fixture
