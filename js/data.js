@@ -2,6 +2,34 @@
 // the shown frame (every sample at one epoch) and the timeline (one sample at every epoch).
 import { arrayOf } from "./codec.js";
 
+/**
+ * What the kernel sends besides arrays, as `_meta` (fcnn_widget/state.py, class Meta).
+ * @typedef {object} Meta
+ * @property {string[]} formula_lhs  the left side of each output's local formula
+ * @property {number} grid_n  points per axis of the plane's grid (0: no plane)
+ * @property {boolean} relu_family
+ * @property {number[]} x_range  the input panel's colour range
+ * @property {string} uid  the picture's id prefix
+ * @property {number} n_samples
+ * @property {number} n_cols  columns of `_values`: x, then z and a of every layer
+ * @property {number} n_params  floats of `_params`: W then b per layer
+ * @property {number[]} widths
+ * @property {string[]} slots
+ * @property {Object<string, number>} offsets  first column of each slot in `_values`
+ * @property {Object<string, number>} slot_group  the colour-range group of each slot
+ * @property {string[]} group_names
+ * @property {number} range_rows  rows of `_ranges`: 1, or one per sample
+ * @property {string} task
+ * @property {string} activation
+ * @property {number} target_width
+ * @property {string} palette  the page colours with `_luts[palette]`
+ * @property {boolean} recolourable  no palette-coloured image: the page may recolour in place
+ * @property {number} epoch  the epoch the arrays show
+ * @property {number[]} chart  the loss chart's rectangle
+ * @property {{rect: number[], domain: number[]} | null} plane
+ * @property {number[]} [sample_limits]  a saved page: the samples it holds
+ */
+
 const floats = (b) => arrayOf(b, "float32");
 const ints = (b) => arrayOf(b, "int32");
 
