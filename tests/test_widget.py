@@ -181,3 +181,27 @@ def test_loss_chart_of_a_long_fit_keeps_its_envelope():
     assert xy[:, 1].min() == pytest.approx(y + 4, abs=0.06)  # the highest loss
     assert xy[:, 1].max() == pytest.approx(y + height - 4, abs=0.06)  # the lowest
     assert top > bottom
+
+
+@pytest.mark.parametrize(
+    ("why", "kwargs", "error"),
+    [
+        ("bad sample", {"sample": 99_999}, ValueError),
+        ("bad epoch", {"epoch": 7}, traitlets.TraitError),
+        ("samples of the wrong width", {"samples": np.zeros((4, 3))}, ValueError),
+        ("no samples", {"samples": np.zeros((0, 2))}, ValueError),
+        ("unknown setting", {"pallete": "RdBu"}, TypeError),
+        ("bad setting", {"norm": "gloabl"}, ValueError),
+    ],
+)
+def test_a_failed_construction_leaves_no_open_widget(why, kwargs, error):
+    """Every argument is checked before the widget opens its comm: nothing stays registered."""
+    from ipywidgets.widgets import widget as ipywidget
+
+    model = FCNN([4], dataset="prod")
+    listeners = len(model._listeners)
+    before = set(ipywidget._instances)
+    with pytest.raises(error):
+        FCNNWidget(model, **kwargs)
+    assert set(ipywidget._instances) == before, why
+    assert len(model._listeners) == listeners, why
