@@ -55,7 +55,7 @@ import anywidget
 import numpy as np
 from matplotlib.colors import Colormap
 
-from . import colors
+from . import colors, files
 
 _STATIC = Path(__file__).parent / "static"
 FORMAT = "fcnn-widget/standalone 1"
@@ -121,8 +121,7 @@ def save_html(
         note=note,
         **style,
     )
-    path.write_text(text, encoding="utf-8")
-    return path
+    return files.write_atomic(path, files.encode_text(text, "the page"))  # old file kept on failure
 
 
 # -- the state and its variants ------------------------------------------------------------------
