@@ -11,6 +11,7 @@ Run: ``python examples/seed_demo.py [out_dir]``.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from fcnn_widget import FCNN, FCNNWidget
+from fcnn_widget.files import encode_text, write_atomic
 
 # name, hidden widths, activation, learning rate (as in the original post)
 SEED_NETWORKS = [
@@ -40,7 +42,9 @@ def write_outputs(name: str, model: FCNN, out: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {f"W{k}": W for k, (W, _) in enumerate(model.params, 1)}
     arrays |= {f"b{k}": b for k, (_, b) in enumerate(model.params, 1)}
-    np.savez(folder / "params.npz", loss=model.history.loss, **arrays)
+    npz = io.BytesIO()  # whole in memory, then written atomically like every output
+    np.savez(npz, loss=model.history.loss, **arrays)
+    write_atomic(folder / "params.npz", npz.getvalue())
     widget = FCNNWidget(model, title=f"prod: {activation_title(model)}")
     written = [folder / "params.npz"]
     for sample in SAMPLES:
@@ -48,7 +52,7 @@ def write_outputs(name: str, model: FCNN, out: Path) -> list[Path]:
         written.append(widget.save_png(folder / f"sample_{sample}.png", scale=2, sample=sample))
     written.append(widget.save_html(folder / "widget.html"))
     summary = summarize(model)
-    (folder / "summary.txt").write_text(summary + "\n")
+    write_atomic(folder / "summary.txt", encode_text(summary + "\n", "summary"))
     written.append(folder / "summary.txt")
     return written
 

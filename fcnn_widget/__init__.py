@@ -9,7 +9,7 @@
 from ._jax_cache import enable_compilation_cache
 from .datasets import Dataset
 from .model import FCNN, Trace
-from .training import History, TrainingDiverged
+from .training import History, TrainingBusy, TrainingDiverged
 from .widget import FCNNWidget
 
 enable_compilation_cache()
@@ -20,6 +20,7 @@ __all__ = [
     "FCNNWidget",
     "History",
     "Trace",
+    "TrainingBusy",
     "TrainingDiverged",
     "enable_compilation_cache",
 ]

@@ -11,12 +11,17 @@ The twelve formulas of the original trainer (``trainFCNN``) plus TensorFlow Play
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import limits
+
 TASKS = ("regression", "binary", "multiclass")
+MAX_SEED = 2**63 - 1  # JAX's random key takes a signed 64-bit seed
 DOMAIN = ((-2.0, 2.0), (-2.0, 2.0))
 
 
@@ -82,6 +87,36 @@ class Dataset:
     def __len__(self) -> int:
         return int(self.X.shape[0])
 
+    def __post_init__(self) -> None:
+        # A Dataset built directly is checked as from_arrays checks one: arrays of the right
+        # kind and shape, a known task, labels that fit its classes.
+        if not isinstance(self.task, str) or self.task not in TASKS:
+            raise ValueError(f"unknown task {self.task!r}; valid tasks are {', '.join(TASKS)}")
+        X = _check_X(self.X, "X")
+        y = _check_y(self.y, len(X), "y")
+        n_classes = self.n_classes
+        if self.task != "regression":
+            y, n_classes = _coerce_targets(y, self.task, self.n_classes or None)
+        else:
+            y = y.astype(np.float32, copy=False)
+        set_ = object.__setattr__  # frozen: the checked arrays replace what was given
+        set_(self, "X", X)
+        set_(self, "y", y)
+        set_(self, "n_classes", n_classes if self.task != "regression" else 0)
+        if (self.X_test is None) != (self.y_test is None):
+            raise ValueError("give both X_test and y_test, or neither")
+        if self.X_test is not None:
+            X_test = _check_X(self.X_test, "X_test")
+            if X_test.shape[1] != X.shape[1]:
+                raise ValueError(f"X_test has {X_test.shape[1]} columns but X has {X.shape[1]}")
+            y_test = _check_y(self.y_test, len(X_test), "y_test")
+            if self.task != "regression":
+                y_test, _ = _coerce_targets(y_test, self.task, n_classes)
+            else:
+                y_test = y_test.astype(np.float32, copy=False)
+            set_(self, "X_test", X_test)
+            set_(self, "y_test", y_test)
+
     @classmethod
     def from_arrays(
         cls, X, y, task: str | None = None, *, name: str = "custom", X_test=None, y_test=None
@@ -99,19 +134,15 @@ class Dataset:
         y = _check_y(y, len(X), "y")
         if task is None:
             task = _infer_task(y)
-        if task not in TASKS:
+        if not isinstance(task, str) or task not in TASKS:
             raise ValueError(f"unknown task {task!r}; valid tasks are {', '.join(TASKS)}")
         y, n_classes = _coerce_targets(y, task)
         if X_test is not None or y_test is not None:
             if X_test is None or y_test is None:
                 raise ValueError("give both X_test and y_test, or neither")
-            X_test = _check_X(X_test, "X_test")
-            if X_test.shape[1] != X.shape[1]:
-                raise ValueError(f"X_test has {X_test.shape[1]} columns but X has {X.shape[1]}")
-            y_test, _ = _coerce_targets(_check_y(y_test, len(X_test), "y_test"), task, n_classes)
         lo, hi = X.min(axis=0), X.max(axis=0)
         domain = tuple((float(a), float(b)) for a, b in zip(lo, hi))
-        return cls(X, y, task, n_classes, name, domain, X_test, y_test)
+        return cls(X, y, task, n_classes, name, domain, X_test, y_test)  # checked again there
 
 
 def make(
@@ -132,13 +163,19 @@ def make(
     >>> len(d), len(d.X_test)
     (8, 2)
     """
-    if name not in NAMES:
+    if not isinstance(name, str) or name not in NAMES:
         raise ValueError(f"unknown dataset {name!r}; valid names are {', '.join(NAMES)}")
     n_points = _check_int(n_points, "n_points", minimum=1)
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    if not (0.0 <= test_fraction < 1.0):
-        raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction!r}")
+    if not _is_real(noise) or not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(
+            f"noise must be a finite number >= 0 (a standard deviation), got {noise!r}"
+        )
+    if not _is_real(test_fraction) or not (0.0 <= test_fraction < 1.0):
+        raise ValueError(
+            f"test_fraction must be a number in [0, 1) (the share held out), got {test_fraction!r}"
+        )
+    seed = check_seed(seed)
+    limits.check_points(n_points)
     rng = np.random.default_rng(seed)
     if name in _FORMULAS:
         formula, task, n_classes = _FORMULAS[name]
@@ -192,6 +229,21 @@ def _gauss(rng, n):
     return np.clip(X, -2, 2), y
 
 
+def check_seed(seed) -> int:
+    """A random seed: an integer in 0..2**63 - 1 (what JAX's random key takes)."""
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= seed <= MAX_SEED
+    ):
+        raise ValueError(f"seed must be an integer >= 0 and < 2**63, got {seed!r}")
+    return int(seed)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _check_int(value, what, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
@@ -199,10 +251,15 @@ def _check_int(value, what, minimum):
 
 
 def _check_X(X, what):
-    try:
-        X = np.asarray(X, dtype=np.float32)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{what} must be a numeric array of shape (n, d): {e}") from None
+    if isinstance(X, np.ndarray) and X.dtype == np.float32:
+        given = X
+    else:
+        try:
+            given = np.asarray(X, dtype=np.float64)  # wide first: values float32 cannot hold
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{what} must be a numeric array of shape (n, d): {e}") from None
+    with np.errstate(over="ignore"):
+        X = given.astype(np.float32, copy=False)
     if X.ndim == 1:
         raise ValueError(
             f"{what} must be 2-D (n, d), got shape {X.shape}; use X[:, None] for one input"
@@ -212,8 +269,15 @@ def _check_X(X, what):
     bad = ~np.isfinite(X)
     if bad.any():
         row, col = np.argwhere(bad)[0]
+        value = given[row, col]
+        if np.isfinite(value):
+            raise ValueError(
+                f"{what} holds {int(bad.sum())} values that overflow float32 (first {value:g} "
+                f"at row {row}, column {col}); float32 holds magnitudes up to "
+                f"{np.finfo(np.float32).max:.3g}: rescale the inputs (e.g. standardise them)"
+            )
         raise ValueError(
-            f"{what} holds {int(bad.sum())} non-finite values (first {X[row, col]} at row {row}, column {col})"
+            f"{what} holds {int(bad.sum())} non-finite values (first {value} at row {row}, column {col})"
         )
     return X
 
@@ -243,8 +307,26 @@ def _infer_task(y):
 def _coerce_targets(y, task, n_classes=None):
     if task == "regression":
         return y.astype(np.float32), 0
-    if y.ndim != 1 or not np.all(y == np.round(y)) or y.min() < 0:
-        raise ValueError(f"{task} targets must be integer labels >= 0 in one column")
+    if y.ndim != 1 or not np.all(y == np.round(y)):
+        raise ValueError(
+            f"{task} targets must be integer labels 0..K-1 in one column, got "
+            f"{'shape ' + str(y.shape) if y.ndim != 1 else 'non-integer values'}; for real "
+            "values use task='regression'"
+        )
+    if y.min() < 0:
+        values = np.unique(y)
+        shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if values.size > 6 else "")
+        hint = (
+            "remap them to 0 and 1 with (y > 0).astype(int)"
+            if values.size == 2
+            else "remap them to 0..K-1 with np.unique(y, return_inverse=True)[1]"
+        )
+        raise ValueError(
+            f"class labels must be integers >= 0 (0..K-1; 0 and 1 for binary), but y holds {shown}: "
+            f"{hint}, "
+            "or use task='regression' to fit the values as numbers"
+        )
+    limits.check_classes(y)
     labels = y.astype(np.int32)
     if task == "binary":
         if labels.max() > 1:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 
-from . import picture, scene, settings, standalone
+from . import files, limits, picture, scene, settings, standalone
 from .model import FCNN
 
 DRESSING = ("theme", "background", "width", "height", "title", "caption")  # per picture
@@ -53,26 +54,64 @@ def scene_svg(shown: scene.Scene, sample: int, **dressing) -> str:
 
 
 def save_svg(svg: str, path: str | os.PathLike) -> Path:
-    """Write SVG text to ``path`` (UTF-8)."""
-    path = Path(path)
-    path.write_text(svg, encoding="utf-8")
-    return path
+    """Write SVG text to ``path`` (UTF-8), atomically: checked and encoded first, so a
+    failed save leaves the old file as it was (:func:`fcnn_widget.files.write_atomic`)."""
+    return files.write_atomic(path, _svg_bytes(svg))
 
 
 def svg_to_png(svg: str, scale: float = 2) -> bytes:
-    """Rasterise SVG text with resvg at ``scale`` times its size (1, 2, 3, ...)."""
+    """Rasterise SVG text with resvg at ``scale`` times its size (1, 2, 3, ...); the pixel
+    count is checked first (:func:`fcnn_widget.limits.check_pixels`)."""
     import resvg_py
 
-    if not (isinstance(scale, (int, float)) and np.isfinite(scale) and 0 < scale <= 8):
+    if not (
+        isinstance(scale, (int, float))
+        and not isinstance(scale, bool)
+        and np.isfinite(scale)
+        and 0 < scale <= 8
+    ):
         raise ValueError(f"scale must be a number in (0, 8], got {scale!r}")
+    _svg_bytes(svg)
+    width, height = svg_size(svg)
+    limits.check_pixels(width, height, scale)
     return bytes(resvg_py.svg_to_bytes(svg_string=svg, zoom=float(scale)))
 
 
 def save_png(svg: str, path: str | os.PathLike, scale: float = 2) -> Path:
-    """Rasterise SVG text to a PNG file at ``scale`` times its size."""
-    path = Path(path)
-    path.write_bytes(svg_to_png(svg, scale))
-    return path
+    """Rasterise SVG text to a PNG file at ``scale`` times its size, rendered in memory
+    and then written atomically."""
+    return files.write_atomic(path, svg_to_png(svg, scale))
+
+
+_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([^"]+)"[^>]*?\sheight="([^"]+)"', re.S)
+_VIEWBOX = re.compile(
+    r'<svg\b[^>]*?\sviewBox="\s*[-\d.eE+]+[\s,]+[-\d.eE+]+[\s,]+([\d.eE+]+)[\s,]+([\d.eE+]+)', re.S
+)
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """The root element's width and height in px (``width``/``height``, else ``viewBox``).
+
+    >>> svg_size('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"/>')
+    (800.0, 600.0)
+    """
+    for pattern in (_SIZE, _VIEWBOX):
+        m = pattern.search(svg)
+        if m:
+            try:
+                w, h = (float(v.removesuffix("px")) for v in m.groups())
+            except ValueError:
+                continue
+            if np.isfinite(w) and np.isfinite(h) and w > 0 and h > 0:
+                return w, h
+    raise ValueError("svg: its root <svg> element gives no size (width/height or viewBox)")
+
+
+def _svg_bytes(svg: str) -> bytes:
+    if not isinstance(svg, str):
+        raise ValueError(f"svg must be SVG text (a str), got {type(svg).__name__}")
+    files.check_xml_text(svg, "svg")
+    return files.encode_text(svg, "svg")
 
 
 def save_html(widget_or_model, path: str | os.PathLike, **style) -> Path:

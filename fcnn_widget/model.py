@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -23,9 +24,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from . import datasets, network, training
+from . import datasets, limits, network, training
+from . import history as history_mod
 from .datasets import Dataset
-from .training import History, TrainingDiverged
+from .training import History, TrainingBusy, TrainingDiverged
+
+__all__ = ["FCNN", "Trace", "TrainingBusy", "TrainingDiverged", "as_dataset"]
 
 Params = list[tuple[np.ndarray, np.ndarray]]
 
@@ -56,16 +60,22 @@ class FCNN:
         dataset: str | Dataset | tuple = "prod",
         seed: int = 0,
     ) -> None:
+        self._setup(dims, activation, as_dataset(dataset), seed, None)
+
+    def _setup(self, dims, activation, data, seed, params) -> None:
         self.dims = _check_dims(dims)
         self.activation = network.check_activation(activation)
-        self.dataset = as_dataset(dataset)
-        self.seed = datasets._check_int(seed, "seed", minimum=0)
-        self.widths = [self.dataset.n_inputs, *self.dims, self.dataset.n_outputs]
-        self._params = network.init_params(jax.random.key(self.seed), self.widths)
-        self.history = History()
-        self.history._snapshot(0, self._params)
+        self.dataset = data
+        self.seed = datasets.check_seed(seed)
+        self.widths = [data.n_inputs, *self.dims, data.n_outputs]
+        limits.check_model(self.widths)
+        if params is None:
+            params = network.init_params(jax.random.key(self.seed), self.widths)
+        # The history's record holds the parameters too: one commit changes both.
+        self.history = History(params)
         self.last_settings: training.Settings | None = None
         self._stop_requested = False
+        self._claims: dict[str, training.FitClaim] = {}  # "fit" -> the running fit's claim
         self._listeners: list = []  # weak references: a closed widget must not stay alive
         self.progress: training.Progress | None = None  # of the running or last fit
 
@@ -92,6 +102,7 @@ class FCNN:
         >>> m.predict([[1.0, 2.0]]).tolist()
         [[9.0]]
         """
+        limits.check_param_shapes(params)  # before any copy of weights too big to hold
         layers = _check_params(params)
         widths = [int(layers[0][0].shape[0])] + [int(W.shape[1]) for W, _ in layers]
         data = None if dataset is None else as_dataset(dataset)
@@ -103,13 +114,9 @@ class FCNN:
             np.zeros((1, widths[-1]), np.float32),
             "regression",
         )
-        model = cls(
-            widths[1:-1], activation, dataset=placeholder if data is None else data, seed=seed
-        )
+        model = cls.__new__(cls)
+        model._setup(widths[1:-1], activation, placeholder if data is None else data, seed, layers)
         model.dataset, model._task = data, task
-        model._params = layers
-        model.history = History()
-        model.history._snapshot(0, layers)
         return model
 
     # -- reading the network ------------------------------------------------------------
@@ -128,6 +135,28 @@ class FCNN:
     def params(self) -> Params:
         """``[(W, b), ...]`` per layer, ``W`` shaped (in, out) — the original ``nn_prms``."""
         return [(np.asarray(W), np.asarray(b)) for W, b in self._params]
+
+    @property
+    def _params(self):
+        return self.history.record.params
+
+    @property
+    def training(self) -> bool:
+        """Whether a fit of this model is running (in any thread)."""
+        held = self._claims.get("fit")
+        return held is not None and held.live
+
+    def claim_fit(self) -> training.FitClaim:
+        """Take the right to the model's one fit now, in the calling thread, for a fit that
+        will run elsewhere: ``claim = model.claim_fit()`` raises :class:`TrainingBusy` at
+        once if a fit runs; then ``model.fit(..., claim=claim)`` in the worker thread uses
+        it and releases it when it ends. Call ``claim.release()`` if that fit never starts.
+
+        >>> m = FCNN([2]); claim = m.claim_fit()
+        >>> m.training, claim.release(), m.training
+        (True, None, False)
+        """
+        return training.take_claim(self._claims)
 
     @property
     def n_weights(self) -> int:
@@ -150,10 +179,15 @@ class FCNN:
         s = self.last_settings
         if s is None:
             return f"{units} {self.activation}, untrained"
-        return (
-            f"{units} {self.activation}, {s.optimizer_name} lr={s.lr:g}, "
-            f"{self.history.epochs} epochs, batch {s.batch_size}"
-        )
+        r = self.history.record
+        lr = "" if s.lr is None else f" lr={s.lr:g}"
+        text = f"{units} {self.activation}, {s.optimizer_name}{lr}, {r.epochs} epochs, batch {s.batch_size}"
+        if r.thinning:
+            text += (
+                f", {len(r.snapshot_epochs):,} of {r.epochs:,} epochs kept as snapshots "
+                f"(budget {r.budget / 2**20:g} MB)"
+            )
+        return text
 
     def __repr__(self) -> str:
         name = None if self.dataset is None else self.dataset.name
@@ -163,30 +197,56 @@ class FCNN:
     def fit(
         self,
         epochs: int = 100,
-        lr: float = 0.005,
+        lr: float | None = None,
         batch_size: int = 100,
         optimizer: str | optax.GradientTransformation = "adam",
         *,
         snapshot_every: int = 1,
         callback: Callable[[History], object] | None = None,
+        claim: training.FitClaim | None = None,
     ) -> History:
         """Train on ``self.dataset`` and return :attr:`history` (which spans every fit).
 
         Loss by task: MSE, sigmoid or softmax cross-entropy on the logits. Each epoch shuffles
-        from the seed and keeps the last partial batch. ``callback(history)`` runs after every
-        compiled chunk of epochs. Ctrl-C (or :meth:`stop`) ends training after the current
-        chunk with the history and parameters so far; a NaN/Inf loss raises
-        :class:`TrainingDiverged` and keeps the last finite parameters.
+        from the seed and keeps the last partial batch. ``lr`` (default 0.005) goes with an
+        optimizer name; an optax object carries its own. ``callback(history)`` runs after
+        every compiled chunk of epochs. Ctrl-C (or :meth:`stop`) ends training after the
+        current chunk with the history and parameters so far; a NaN/Inf loss raises
+        :class:`TrainingDiverged` and keeps the last finite parameters. One fit runs at a
+        time: a second one raises :class:`TrainingBusy` (``claim``: see :meth:`claim_fit`).
         """
-        if self.dataset is None:
-            raise ValueError(
-                "this model carries no data; pass dataset= (a name, a Dataset or an (X, y) "
-                "pair) to FCNN.from_params to train it"
-            )
-        settings = training.check_settings(epochs, lr, batch_size, optimizer, snapshot_every)
+        try:
+            if self.dataset is None:
+                raise ValueError(
+                    "this model carries no data; pass dataset= (a name, a Dataset or an (X, y) "
+                    "pair) to FCNN.from_params to train it"
+                )
+            settings = training.check_settings(epochs, lr, batch_size, optimizer, snapshot_every)
+            limits.check_training(self.widths, len(self.dataset), settings.batch_size)
+            if claim is not None and claim._owner is not self._claims:
+                raise ValueError("claim is another model's; take one with this model.claim_fit()")
+        except BaseException:
+            if claim is not None:
+                claim.release()
+            raise
+        interrupts = training.Interrupts()
+        try:
+            interrupts.install()  # from here a first Ctrl-C is a flag, read between chunks
+            claim = training.take_claim(self._claims, claim)
+            training.bind_claim(claim, sys._getframe())
+            return self._train(settings, callback, interrupts)
+        finally:
+            try:
+                if claim is not None:
+                    claim.release()
+            finally:
+                interrupts.restore()
+
+    def _train(self, settings, callback, interrupts) -> History:
+        """The fit itself, holding the model's claim: every chunk commits one record."""
         self.last_settings = settings
-        self.history.stopped = None
         self._stop_requested = False
+        self.history._commit(history_mod.ended(self.history.record, None))
         data = self.dataset
         tx, opt_state = training.init_optimizer(settings, self._params)
         chunk = training.chunk_epochs(len(data), settings.batch_size, self.n_weights)
@@ -204,38 +264,44 @@ class FCNN:
         Xt = data.X_test if data.X_test is not None else data.X[:1]
         yt = _train_targets(data.y_test, self.task) if data.y_test is not None else y[:1]
         done = 0
-        self.progress = training.Progress(self.history.epochs, settings.epochs)
+        progress = self.progress = training.Progress(self.history.epochs, settings.epochs)
         try:
             while done < settings.epochs:
+                if interrupts.seen:
+                    raise KeyboardInterrupt
                 n_active = min(chunk, settings.epochs - done)
-                first = self.history.epochs
-                orders = training.epoch_orders(self.seed, first, chunk, len(data), batch)
+                record = self.history.record
+                orders = training.epoch_orders(self.seed, record.epochs, chunk, len(data), batch)
                 (params, opt_state), metrics, per_epoch = run(
-                    self._params, opt_state, orders, n_active, data.X, y, Xt, yt
+                    record.params, opt_state, orders, n_active, data.X, y, Xt, yt
                 )
                 metrics = {k: np.asarray(v)[:n_active] for k, v in metrics.items()}
-                self._record_chunk(first, n_active, metrics, per_epoch, params, settings)
+                last = done + n_active == settings.epochs
+                self._commit_chunk(record, n_active, metrics, per_epoch, params, settings, last)
                 done += n_active
-                self.progress.done = done
+                progress.done = done
                 if callback is not None:
                     callback(self.history)
                 self._notify()
                 if self._stop_requested:
-                    self.history.stopped = "stopped"
+                    self.history._commit(history_mod.ended(self.history.record, "stopped"))
                     break
+            if interrupts.seen:
+                raise KeyboardInterrupt
         except TrainingDiverged as error:
-            self.progress.error = str(error)
+            progress.error = str(error)
             raise
         except KeyboardInterrupt:
-            self.history.stopped = "interrupted"
+            self.history._commit(history_mod.ended(self.history.record, "interrupted"))
             warnings.warn(
                 f"training interrupted after epoch {self.history.epochs}; "
                 "the model keeps its history and the parameters of that epoch",
-                stacklevel=2,
+                stacklevel=3,
             )
         finally:
-            self._snapshot_current()
-            self.progress.running = False
+            progress.running = False
+            r = self.history.record
+            self.history._commit(history_mod.ended(r, r.stopped))
             self._notify()
         return self.history
 
@@ -253,60 +319,65 @@ class FCNN:
         self._listeners = [ref for ref in self._listeners if ref() not in (None, listener)]
 
     def set_params(self, params) -> None:
-        """Replace the parameters (same shapes), e.g. to show an earlier snapshot."""
-        params = [(jnp.asarray(W, jnp.float32), jnp.asarray(b, jnp.float32)) for W, b in params]
+        """Replace the parameters (same shapes), e.g. to show an earlier snapshot. Refused
+        with :class:`TrainingBusy` while a fit runs."""
+        layers = _check_params(params, finite=False)
         shapes = [(W.shape, b.shape) for W, b in self._params]
-        if [(W.shape, b.shape) for W, b in params] != shapes:
+        if [(W.shape, b.shape) for W, b in layers] != shapes:
             raise ValueError(f"params must have the shapes {shapes}")
-        self._params = params
-        self.history._snapshot(self.history.epochs, params)  # what the model now is
+        claim = training.take_claim(self._claims)
+        try:
+            self.history._commit(history_mod.with_params(self.history.record, layers))
+        finally:
+            claim.release()
         self._notify()
 
     # -- internals ------------------------------------------------------------------------------
-    def _record_chunk(self, first, n_active, metrics, per_epoch, params, settings):
-        """Append a chunk's metrics and snapshots; on a non-finite loss or non-finite
-        parameters keep the last finite epoch and raise."""
+    def _commit_chunk(self, record, n_active, metrics, per_epoch, params, settings, last):
+        """Commit a chunk's metrics, snapshots and parameters as one new record; on a
+        non-finite loss or non-finite parameters keep the epochs before it and raise."""
         host = jax.tree.map(np.asarray, per_epoch)  # one fetch per chunk
         loss = metrics["loss"]
         finite = np.isfinite(loss)
         for p in jax.tree.leaves(host):
             finite &= np.isfinite(p[:n_active].reshape(n_active, -1)).all(axis=1)
         bad = np.flatnonzero(~finite)
+        keep = int(bad[0]) if bad.size else n_active
+        first = record.epochs
+        epochs = first + 1 + np.arange(keep)
+        final = first + keep
+        rows = (epochs % settings.snapshot_every == 0) & (epochs < final)
+        if keep == n_active:
+            now = params
+        elif keep > 0:
+            now = [(W[keep - 1], b[keep - 1]) for W, b in host]
+        else:
+            now = record.params
+        new = history_mod.committed(
+            record,
+            {k: v[:keep] for k, v in metrics.items()},
+            epochs[rows],
+            [(W[:keep][rows], b[:keep][rows]) for W, b in host],
+            now,
+            params_kept=last or bad.size > 0 or final % settings.snapshot_every == 0,
+            stopped="diverged" if bad.size else None,
+            budget=training.SNAPSHOT_BUDGET_BYTES,
+        )
+        self.history._commit(new)
         if bad.size:
-            keep = int(bad[0])
-            self.history._append({k: v[:keep] for k, v in metrics.items()})
-            if keep > 0:
-                self._params = jax.tree.map(lambda p: p[keep - 1], per_epoch)
-            self._snapshot_range(first, keep, host, settings)
-            self._snapshot_current()
-            self.history.stopped = "diverged"
             self._notify()
             what = (
                 f"loss became {loss[keep]}"
                 if not np.isfinite(loss[keep])
                 else "parameters became non-finite"
             )
+            lr = "" if settings.lr is None else f"lr={settings.lr:g}, "
             raise TrainingDiverged(
                 f"the training {what} in epoch {first + keep + 1} "
-                f"(lr={settings.lr:g}, optimizer {settings.optimizer_name}); training stopped "
-                f"and the model keeps the parameters of epoch {self.history.epochs}. "
+                f"({lr}optimizer {settings.optimizer_name}); training stopped "
+                f"and the model keeps the parameters of epoch {final}. "
                 "Try a smaller lr."
             )
-        self._params = params
-        self.history._append(metrics)
-        self._snapshot_range(first, n_active, host, settings)
-
-    def _snapshot_range(self, first, count, host, settings):
-        for i in range(count):
-            epoch = first + i + 1
-            if epoch % settings.snapshot_every == 0:
-                self.history._snapshot(epoch, [(W[i], b[i]) for W, b in host])
-
-    def _snapshot_current(self):
-        """Snapshot the current parameters unless the last snapshot is of this epoch: the
-        end of a fit, an interruption, a stop or a divergence."""
-        if self.history.snapshot_epochs[-1] != self.history.epochs:
-            self.history._snapshot(self.history.epochs, self._params)
 
     def _notify(self):
         for ref in list(self._listeners):
@@ -354,8 +425,9 @@ def _check_dims(dims) -> list[int]:
     return [int(d) for d in dims]
 
 
-def _check_params(params) -> list[tuple[jax.Array, jax.Array]]:
-    """``[(W, b), ...]`` as float32 JAX arrays, each ``W`` (in, out) chaining to the next."""
+def _check_params(params, finite: bool = True) -> list[tuple[jax.Array, jax.Array]]:
+    """``[(W, b), ...]`` as float32 JAX arrays, each ``W`` (in, out) chaining to the next;
+    ``finite=False`` lets NaN and Inf through (set_params shows them hatched)."""
     try:
         layers = [tuple(layer) for layer in params]
     except TypeError:
@@ -367,7 +439,10 @@ def _check_params(params) -> list[tuple[jax.Array, jax.Array]]:
     out = []
     for k, layer in enumerate(layers):
         if len(layer) != 2:
-            raise ValueError(f"layer {k}: expected a (W, b) pair, got {len(layer)} items")
+            raise ValueError(
+                f"params: layer {k} has {len(layer)} items; each layer must be a (W, b) pair "
+                "(W shaped (in, out), b shaped (out,))"
+            )
         try:
             W, b = (np.asarray(a, np.float32) for a in layer)
         except (TypeError, ValueError) as e:
@@ -384,7 +459,7 @@ def _check_params(params) -> list[tuple[jax.Array, jax.Array]]:
                 f"layer {k}: W must have shape {want} and b shape (out,), "
                 f"got W {W.shape} and b {b.shape}"
             )
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        if finite and not (np.isfinite(W).all() and np.isfinite(b).all()):
             raise ValueError(f"layer {k}: W {W.shape} or b {b.shape} holds NaN or Inf")
         out.append((W, b))
     return [(jnp.asarray(W), jnp.asarray(b)) for W, b in out]

@@ -38,7 +38,7 @@ OUTPUT_NAMES = {"regression": "linear", "binary": "sigmoid", "multiclass": "soft
 
 
 def check_activation(name: str) -> str:
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(
             f"unknown activation {name!r}; valid activations are {', '.join(ACTIVATIONS)}"
         )

@@ -210,6 +210,7 @@ def build_scene(
     """
     style = style or make_style()
     X, targets, n_total = shown_samples(model, samples)
+    record = model.history.record  # one committed record: losses and epoch agree
     params = model.params if params is None else params
     if values is None:
         values, slots, offsets = trace_values(model, X, params)
@@ -228,9 +229,9 @@ def build_scene(
         offsets=offsets,
         n_total=n_total,
         style=style,
-        loss=np.asarray(model.history.loss, np.float32),
-        test_loss=model.history.test_loss,
-        epoch=model.history.epochs if epoch is None else int(epoch),
+        loss=np.asarray(record.loss, np.float32),
+        test_loss=record.test_loss,
+        epoch=record.epochs if epoch is None else int(epoch),
     )
     _add_analysis(scene, model, params)
     return restyle(scene, style)

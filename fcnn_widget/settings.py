@@ -20,19 +20,17 @@ fcnn_widget.settings.SettingError: unknown norm 'gloabl'; valid choices are glob
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 from collections.abc import Callable
 from typing import Any
 
 import traitlets
-from matplotlib.colors import Colormap, is_color_like
+from matplotlib.colors import Colormap
 
-from . import colors
+from . import colors, files, limits
 
 THEMES = ("light", "dark")
 MODES = ("network", "response")  # the `view` setting: neurons as circles, or as response maps
-MAX_SIDE = 20_000  # pixels: the largest width or height an exported picture may ask for
 
 
 class SettingError(ValueError, traitlets.TraitError):
@@ -70,6 +68,7 @@ def _text(name: str, value: Any) -> str:
         raise SettingError(
             f"the {name!r} trait expects a unicode string, got {type(value).__name__} {value!r}"
         )
+    files.check_xml_text(value, name)
     return value
 
 
@@ -82,26 +81,17 @@ def _count(minimum: int) -> Callable[[str, Any], int]:
     return check_one
 
 
-def _side(name: str, value: Any) -> int | None:
-    """A picture's width or height in pixels: None (its natural size) or 1..MAX_SIDE."""
-    if value is None:
-        return None
-    number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not number or not math.isfinite(value) or not 1 <= value <= MAX_SIDE:
-        raise SettingError(
-            f"{name} must be a number of pixels from 1 to {MAX_SIDE} (or None for the natural "
-            f"size), got {value!r}"
-        )
-    return round(value)
+def _side(name: str, value: Any) -> float | None:
+    """A picture's width or height in pixels: None (its natural size) or a positive number."""
+    limits.check_size(value, name)
+    return value
 
 
 def _colour(name: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not is_color_like(value):
+    if value is not None and not limits.is_css_colour(value):
         raise SettingError(
-            f"{name} must be a colour such as '#ffffff', 'white' or 'none' (or None for "
-            f"transparent), got {value!r}"
+            f"{name} must be a CSS colour (a name such as 'white', '#rgb', '#rrggbb', "
+            f"'rgb(r, g, b)', 'transparent') or None for transparent, got {value!r}"
         )
     return value
 
@@ -270,7 +260,7 @@ def check_options(options: dict, allowed: tuple[str, ...] = NAMES, what: str = "
     """Validate keyword arguments against the table: unknown names are a ``TypeError``
     listing the valid ones; each value is checked by its row.
 
-    >>> check_options({"norm": "layer", "width": 300.4})
+    >>> check_options({"norm": "layer", "width": 300})
     {'norm': 'layer', 'width': 300}
     """
     unknown = sorted(set(options) - set(allowed))

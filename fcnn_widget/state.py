@@ -225,7 +225,7 @@ def timeline(tl: Timeline, style: Style, sample: int) -> dict[str, Any]:
 
 def history(tl: Timeline) -> dict[str, Any]:
     """The epochs the slider offers and the loss curves of the committed history."""
-    record = tl.model.history
+    record = tl.model.history.record  # one committed record: loss and test loss agree
     loss = np.asarray(record.loss, np.float32)
     test = record.test_loss if record.test_loss is not None else np.full(len(loss), np.nan)
     return {
@@ -236,7 +236,8 @@ def history(tl: Timeline) -> dict[str, Any]:
 
 def progress(model, stop_reachable: bool = True, error: str | None = None) -> dict[str, Any]:
     """The training bar: running or not, how far, time left, how it ended."""
-    p, epochs = model.progress, model.history.epochs
+    p, record = model.progress, model.history.record
+    epochs = record.epochs
     if p is None:
         return {"running": False, "done": 0, "total": 0, "epoch": epochs, "error": error}
     return {
@@ -247,7 +248,7 @@ def progress(model, stop_reachable: bool = True, error: str | None = None) -> di
         "epoch": epochs,
         "seconds_left": p.seconds_left(),
         "error": error if error is not None else p.error,
-        "stopped": model.history.stopped,
+        "stopped": record.stopped,
     }
 
 
@@ -310,7 +311,7 @@ def open_source(
 
 def check_epoch(model, epoch) -> int:
     """``epoch`` if the model's history holds a snapshot of it, else a clear error."""
-    recorded = [int(e) for e in model.history.snapshot_epochs]
+    recorded = [int(e) for e in model.history.record.snapshot_epochs]
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch not in recorded:
         shown = ", ".join(map(str, recorded[:6])) + (", …" if len(recorded) > 6 else "")
         raise SettingError(

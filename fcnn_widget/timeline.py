@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import colors
+from .history import Record
 from .model import FCNN
 from .scene import column_layout, trace_values
 from .settings import Style
@@ -31,16 +32,19 @@ class Timeline:
     def __init__(self, model: FCNN, X: np.ndarray) -> None:
         self.model = model
         self.X = X
-        # epoch -> (the snapshot it was computed from, result): set_params may replace a
-        # snapshot, and a stale entry must not outlive it.
-        self._values: dict[int, tuple[list, np.ndarray]] = {}
-        self._ranges: dict[tuple, tuple[list, np.ndarray]] = {}
-        self._rows: dict[tuple, tuple[list, np.ndarray]] = {}
+        # epoch -> (the id of the snapshot it was computed from, result): set_params may
+        # replace a snapshot, and a stale entry must not outlive it.
+        self._values: dict[int, tuple[int, np.ndarray]] = {}
+        self._ranges: dict[tuple, tuple[int, np.ndarray]] = {}
+        self._rows: dict[tuple, tuple[int, np.ndarray]] = {}
 
     @property
     def epochs(self) -> list[int]:
         """The snapshot epochs offered for scrubbing (all, or evenly thinned to the budget)."""
-        recorded = np.asarray(self.model.history.snapshot_epochs)
+        return self._epochs(self.model.history.record)
+
+    def _epochs(self, record: Record) -> list[int]:
+        recorded = np.asarray(record.snapshot_epochs)
         cols = sum(self.model.widths) + sum(self.model.widths[1:])
         room = max(2, min(MAX_EPOCHS, CACHE_BUDGET_BYTES // max(1, 4 * cols * len(self.X))))
         if len(recorded) > room:
@@ -49,42 +53,56 @@ class Timeline:
             ]
         return recorded.tolist()
 
-    def params_at(self, epoch: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        history = self.model.history
-        where = np.flatnonzero(history.snapshot_epochs == epoch)
-        if where.size == 0:
-            recorded = history.snapshot_epochs
+    def params_at(
+        self, epoch: int, record: Record | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The parameters after ``epoch`` (from ``record``, default the current one)."""
+        record = self.model.history.record if record is None else record
+        return record.snapshots[self._index(epoch, record)]
+
+    def _index(self, epoch: int, record: Record) -> int:
+        i = record.snapshot_index(epoch)
+        if i is None:
+            recorded = record.snapshot_epochs
+            thinned = ", thinned to the snapshot budget" if record.thinning else ""
             raise ValueError(
                 f"epoch {epoch} has no recorded snapshot; recorded epochs run "
-                f"{recorded[0]}..{recorded[-1]} (every snapshot_every epochs and each fit's last)"
+                f"{recorded[0]}..{recorded[-1]} (every snapshot_every epochs and each fit's "
+                f"last{thinned}; see model.history.snapshot_epochs)"
             )
-        return history.snapshots[int(where[-1])]
+        return i
 
-    def values_at(self, epoch: int) -> np.ndarray:
+    def values_at(self, epoch: int, record: Record | None = None) -> np.ndarray:
         """Every shown sample's layer values (n, cols) with the parameters of ``epoch``."""
-        params = self.params_at(epoch)
+        record = self.model.history.record if record is None else record
+        i = self._index(epoch, record)
+        sid = int(record.snapshot_ids[i])
         cached = self._values.get(epoch)
-        if cached is None or cached[0] is not params:
-            cached = self._values[epoch] = (params, trace_values(self.model, self.X, params)[0])
+        if cached is None or cached[0] != sid:
+            params = record.snapshots[i]
+            cached = self._values[epoch] = (sid, trace_values(self.model, self.X, params)[0])
             held = sum(values.nbytes for _, values in self._values.values())
             if len(self._values) > MAX_EPOCHS or held > CACHE_BUDGET_BYTES:
-                self._forget_unoffered(keep=epoch)  # an epoch off the slider is traced again
+                self._forget_unoffered(record, keep=epoch)  # off the slider: traced again
         return cached[1]
 
-    def ranges_at(self, epoch: int, style: Style, slots: list[str]) -> np.ndarray:
+    def ranges_at(
+        self, epoch: int, style: Style, slots: list[str], record: Record | None = None
+    ) -> np.ndarray:
         """The style's colour ranges (1 or n, groups, 2) at ``epoch``."""
+        record = self.model.history.record if record is None else record
         key = (epoch, style.norm, style.norm_scope, style.symmetric, style.robust)
-        params_now = self.params_at(epoch)
+        sid = int(record.snapshot_ids[self._index(epoch, record)])
         cached = self._ranges.get(key)
-        if cached is None or cached[0] is not params_now:
-            values = self.values_at(epoch)
+        if cached is None or cached[0] != sid:
+            values = self.values_at(epoch, record)
             nodes, start = {}, 0
             for slot in slots:
                 width = self.model.widths[int(slot[1:])]
                 nodes[slot] = values[:, start : start + width]
                 start += width
             params = {}
-            for k, (W, b) in enumerate(self.params_at(epoch), start=1):
+            for k, (W, b) in enumerate(self.params_at(epoch, record), start=1):
                 params[f"w{k}"], params[f"b{k}"] = W, b
             ranges = colors.value_ranges(
                 nodes,
@@ -94,34 +112,37 @@ class Timeline:
                 symmetric=style.symmetric,
                 robust=style.robust,
             )[2]
-            self._ranges[key] = (params_now, ranges)
+            self._ranges[key] = (sid, ranges)
         return self._ranges[key][1]
 
     def pack(self, style: Style, sample: int) -> np.ndarray:
         """Per offered epoch: ``sample``'s layer values, the flat parameters (W then b per
         layer) and its row of colour ranges — what the page needs to recolour any epoch."""
+        record = self.model.history.record  # one consistent view for the whole pack
         slots, _ = column_layout(self.model.widths)
         style_key = (style.norm, style.norm_scope, style.symmetric, style.robust, sample)
         rows = []
-        for epoch in self.epochs:
-            params = self.params_at(epoch)
+        for epoch in self._epochs(record):
+            i = self._index(epoch, record)
+            sid = int(record.snapshot_ids[i])
             cached = self._rows.get((epoch, style_key))
-            if cached is None or cached[0] is not params:  # live training packs each epoch once
-                ranges = self.ranges_at(epoch, style, slots)
+            if cached is None or cached[0] != sid:  # live training packs each epoch once
+                params = record.snapshots[i]
+                ranges = self.ranges_at(epoch, style, slots, record)
                 flat = [a.ravel() for W, b in params for a in (W, b)]
                 row = ranges[sample if ranges.shape[0] > 1 else 0].ravel()
-                values = self.values_at(epoch)[sample]
-                cached = (params, np.concatenate([values, *flat, row]).astype(np.float32))
+                values = self.values_at(epoch, record)[sample]
+                cached = (sid, np.concatenate([values, *flat, row]).astype(np.float32))
                 self._rows[(epoch, style_key)] = cached
             rows.append(cached[1])
         if len(self._rows) > 4 * len(rows):  # rows of other samples and styles: let them go
             self._rows = {k: v for k, v in self._rows.items() if k[1] == style_key}
         return np.asarray(rows, np.float32)
 
-    def _forget_unoffered(self, keep: int) -> None:
+    def _forget_unoffered(self, record: Record, keep: int) -> None:
         """Drop the traces of epochs the slider does not offer (a live fit traces every
         epoch it shows), all but ``keep``'s."""
-        keep = {*self.epochs, keep}
+        keep = {*self._epochs(record), keep}
         for epoch in [e for e in self._values if e not in keep]:
             del self._values[epoch]
         for key in [k for k in self._ranges if k[0] not in keep]:

@@ -115,7 +115,7 @@ def test_a_new_setting_is_one_row(tmp_path):
         import traitlets
         import fcnn_widget
         from fcnn_widget import FCNN, FCNNWidget, export, settings
-        assert fcnn_widget.__file__.startswith(%r), fcnn_widget.__file__
+        assert fcnn_widget.__file__.startswith(COPY), fcnn_widget.__file__
         w = FCNNWidget(FCNN([3], dataset="xor"), show_grid=True)
         assert w.show_grid is True and w.trait_metadata("show_grid", "sync")
         try:
@@ -130,8 +130,7 @@ def test_a_new_setting_is_one_row(tmp_path):
         assert row and row[0]["control"] == "checkbox" and row[0]["group"] == "view", row
         print("ok")
         """
-        % str(copy)
-    )
+    ).replace("COPY", repr(str(copy)))
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=tmp_path,

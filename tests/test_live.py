@@ -98,11 +98,11 @@ def test_stop_message_from_the_page_stops_training(small_chunks):
 def test_background_fit_runs_in_a_thread_and_follows():
     w = FCNNWidget(FCNN([4], dataset="prod"))
     thread = w.fit(epochs=30, background=True)
-    with pytest.raises(RuntimeError, match="already training"):
+    with pytest.raises(RuntimeError, match="already running"):
         if thread.is_alive():
             w.fit(epochs=1)
         else:
-            raise RuntimeError("already training (finished too fast to check)")
+            raise RuntimeError("already running (finished too fast to check)")
     thread.join(60)
     assert not thread.is_alive()
     assert w.epoch == 30 and w.model.history.epochs == 30

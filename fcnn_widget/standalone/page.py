@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .. import colors
+from .. import colors, files
 from .codec import FORMAT, LIMITS, encode_state
 from .collect import collect_state
 
@@ -69,8 +69,7 @@ def save_html(
         note=note,
         **style,
     )
-    path.write_text(text, encoding="utf-8")
-    return path
+    return files.write_atomic(path, files.encode_text(text, "the page"))  # old file kept on failure
 
 
 def read_html(path_or_text) -> dict:
