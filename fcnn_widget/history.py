@@ -211,7 +211,8 @@ def committed(
         views[name] = _frozen(buf[: n + k])
     # the old current parameters join the stack if they are to stay a snapshot
     parts = []  # (epochs, ids, per layer (W rows, b rows))
-    if record.params_kept:
+    # (a chunk of no epochs — a loss diverged in its first — leaves them the current ones)
+    if record.params_kept and k > 0:
         old = [(np.asarray(W)[None], np.asarray(b)[None]) for W, b in record.params]
         parts.append(([n], [record.params_id], old))
     if len(rows_epochs):

@@ -3,6 +3,7 @@ timeline the page scrubs."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -182,3 +183,30 @@ def test_timeline_traces_stay_within_the_cache_budget(monkeypatch):
         )
         held = sum(v.nbytes for _, v in tl._values.values())
         assert held <= 6 * one_trace  # the offered epochs and the one just shown
+
+
+def test_a_background_fit_is_checked_in_the_caller_and_keeps_its_error():
+    w = FCNNWidget(FCNN([4], dataset="prod"))
+    threads = threading.active_count()
+    with pytest.raises(ValueError, match="epochs must be an integer >= 0"):
+        w.fit(epochs=-1, background=True)
+    assert threading.active_count() == threads  # refused before any thread started
+    assert "epochs must be" in w._progress["error"]
+    handle = w.fit(epochs=20, lr=1e6, optimizer="sgd", background=True)
+    assert isinstance(handle.exception(timeout=60), TrainingDiverged)
+    with pytest.raises(TrainingDiverged):
+        handle.result()
+    assert handle.done() and not handle.cancel()
+    assert "TrainingDiverged" in w._progress["error"]
+    training.check_history(w.model.history)
+
+
+def test_cancel_stops_a_background_fit_and_keeps_its_history():
+    w = FCNNWidget(FCNN([4], dataset="prod"))
+    handle = w.fit(epochs=100_000, background=True)
+    time.sleep(0.5)
+    assert handle.cancel()
+    history = handle.result(timeout=60)
+    assert history.stopped == "stopped" and 0 < history.epochs < 100_000
+    assert w.epoch == history.epochs
+    training.check_history(history)
