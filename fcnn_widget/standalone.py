@@ -55,7 +55,7 @@ import anywidget
 import numpy as np
 from matplotlib.colors import Colormap
 
-from . import colors
+from . import colors, rules
 
 _STATIC = Path(__file__).parent / "static"
 FORMAT = "fcnn-widget/standalone 1"
@@ -388,8 +388,10 @@ def _row_split(key: str, value: bytes, meta: dict):
     if key != "_timeline" or not value:
         return None
     try:
-        head = 4 * (int(meta["n_cols"]) + int(meta["n_params"]))
-        tail = 4 * 2 * len(meta["group_names"])
+        at = rules.timeline_row(
+            int(meta["n_cols"]), int(meta["n_params"]), len(meta["group_names"])
+        )
+        head, tail = 4 * at["ranges"][0], 4 * (at["stride"] - at["ranges"][0])
     except (KeyError, TypeError, ValueError):
         return None
     row = head + tail
