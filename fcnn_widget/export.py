@@ -16,13 +16,14 @@ from matplotlib.colors import Colormap
 
 from . import picture, view
 from .model import FCNN
+from .samples import Samples
 
 
 def to_svg(
     model: FCNN,
     sample: int = 0,
     *,
-    samples=None,
+    samples: Samples = None,
     palette: str | Colormap = "viridis",
     norm: str = "component",
     norm_scope: str = "dataset",

@@ -34,6 +34,7 @@ from . import adapters, analysis, colors, export, overlays, picture, ui_poll
 from . import view as views
 from .model import FCNN
 from .network import RELU_FAMILY
+from .samples import Samples
 from .timeline import Timeline
 from .training import History
 
@@ -115,7 +116,7 @@ class FCNNWidget(anywidget.AnyWidget):
     def __init__(
         self,
         model: FCNN,
-        samples=None,
+        samples: Samples = None,
         *,
         sample: int = 0,
         epoch: int | None = None,
