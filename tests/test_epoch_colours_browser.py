@@ -4,7 +4,7 @@ restyles from the kernel's timeline (js/rules.js), Python from its own frame (ru
 from __future__ import annotations
 
 import pytest
-from svg_compare import open_widget
+from harness.svg_compare import open_widget
 
 pytestmark = pytest.mark.browser
 
