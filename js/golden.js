@@ -19,6 +19,9 @@ function decode(value) {
 /** Python's snake_case name as the JS mirror spells it. */
 export const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 
+/** The constants both sides share, by their Python names. */
+export const constants = doc.constants;
+
 /** The cases of one part ("rules" or "format"): { name: [{ args, out }, ...] }. */
 export function golden(part) {
   const out = {};

@@ -12,6 +12,7 @@ export const LIGHT_INK = "#ffffff";
 export const INK_LETTERS = { d: DARK_INK, l: LIGHT_INK };
 export const LUT_SIZE = 256;
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
+const SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹";
 
 /** The table entry of `v` in [lo, hi] (clipped; a flat range gives the middle). */
 export function lutIndex(v, lo, hi, size = LUT_SIZE) {
@@ -54,6 +55,11 @@ export function cellFill(w, lo, hi, colors) {
 
 export function subscript(n) {
   return String(n).replace(/\d/g, (d) => SUB[Number(d)]);
+}
+
+/** Layer k as a superscript in parentheses: layerMark(2) is "⁽²⁾". */
+export function layerMark(k) {
+  return `⁽${String(k).replace(/\d/g, (d) => SUP[Number(d)])}⁾`;
 }
 
 export function sampleCaption(sample, nSamples) {

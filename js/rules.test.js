@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as rules from "./rules.js";
-import { camel, golden } from "./golden.js";
+import { camel, constants, golden } from "./golden.js";
 
 const cases = golden("rules");
 
@@ -23,8 +23,6 @@ test("every rule of js/rules.js has golden cases", () => {
 });
 
 test("the constants agree with Python's", () => {
-  // Python's values, as tests/test_rules.py checks them on its side.
-  assert.equal(rules.ACCENT, "#d0006f");
-  assert.deepEqual([rules.DARK_INK, rules.LIGHT_INK, rules.LUT_SIZE], ["#111111", "#ffffff", 256]);
-  assert.deepEqual(rules.INK_LETTERS, { d: "#111111", l: "#ffffff" });
+  assert.ok(Object.keys(constants).length >= 5);
+  for (const [name, value] of Object.entries(constants)) assert.deepEqual(rules[name], value, name);
 });

@@ -64,6 +64,7 @@ def cases() -> dict[str, list[list]]:
         "edge_style": edges,
         "cell_fill": [[w, -1.0, 1.0, PALETTE] for w in (-1.0, 0.3, NAN)],
         "subscript": [[0], [7], [12], [3409]],
+        "layer_mark": [[0], [1], [12], [3409]],
         "sample_caption": [[0, 1], [10, 2000], [99999, 100000]],
         "epoch_caption": [[0, 0], [3, 30], [250, 250]],
         "target_column": [[t, j] for t in ("regression", "binary", "multiclass") for j in (0, 3)],
@@ -91,6 +92,10 @@ def format_cases() -> dict[str, list[list]]:
 
 
 TABLES = {"palette": PALETTE, "ink": INK, "small": SMALL}
+CONSTANTS = {
+    name: getattr(rules, name)
+    for name in ("ACCENT", "DARK_INK", "LIGHT_INK", "INK_LETTERS", "LUT_SIZE")
+}
 
 
 def encode(value):
@@ -109,7 +114,7 @@ def encode(value):
 
 def build() -> dict:
     """Every case with the answer Python gives for it."""
-    out = {"tables": TABLES, "rules": {}, "format": {}}
+    out = {"tables": TABLES, "constants": CONSTANTS, "rules": {}, "format": {}}
     for name, args in cases().items():
         fn = getattr(rules, name)
         out["rules"][name] = [{"args": encode(a), "out": encode(fn(*a))} for a in args]
@@ -123,6 +128,7 @@ def text() -> str:
     """The JSON file's text: one case per line, so a change shows as a readable diff."""
     doc = build()
     lines = ["{", f' "tables": {json.dumps(doc["tables"])},']
+    lines.append(f' "constants": {json.dumps(doc["constants"])},')
     for i, part in enumerate(("rules", "format")):
         lines.append(f' "{part}": {{')
         names = list(doc[part])
