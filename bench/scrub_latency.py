@@ -3,7 +3,7 @@ never asserts).
 
     python bench/scrub_latency.py [--steps 100] [--palettes 5] [--only 2-4-1,784-256-128-10]
 
-Starts a real JupyterLab (``tests/lab.py``) and drives Debian's headless Chromium with
+Starts a real JupyterLab (``tests/harness/lab.py``) and drives Debian's headless Chromium with
 Playwright. For each architecture it opens a notebook whose kernel builds the model and an
 ``FCNNWidget`` (2-4-1 and 2-5-5-1 on ``prod``, trained 250 epochs as in the blog post;
 64-32-16-10 on scikit-learn's ``load_digits`` (random 64-input data without scikit-learn),
@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import lab as harness  # noqa: E402  (tests/lab.py: the JupyterLab + Chromium harness)
+from harness import lab as harness  # noqa: E402  (tests/harness/lab.py: JupyterLab + Chromium)
 from provenance import code_state  # noqa: E402
 
 PALETTES = ("plasma", "inferno", "cividis", "viridis")  # sequential: no centring flips

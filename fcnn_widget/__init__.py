@@ -7,6 +7,7 @@
 """
 
 from ._jax_cache import enable_compilation_cache
+from ._version import __version__
 from .datasets import Dataset
 from .model import FCNN, Trace
 from .training import History, TrainingBusy, TrainingDiverged
@@ -22,6 +23,6 @@ __all__ = [
     "Trace",
     "TrainingBusy",
     "TrainingDiverged",
+    "__version__",
     "enable_compilation_cache",
 ]
-__version__ = "0.1.0"

@@ -1,8 +1,8 @@
 """Values to colours: matplotlib's colormaps sampled to lookup tables, and the value ranges
 that the ``norm`` settings give each group of drawn values.
 
-The page repeats only the last, tiny step — a value and its range to a table entry — in
-``js/colors.js``, with the same arithmetic as :func:`lut_index`.
+The page repeats only the last, tiny step — a value and its range to a table entry — with
+:func:`~fcnn_widget.rules.lut_index` (``js/rules.js``: ``lutIndex``).
 
 >>> palette = resolve_palette("RdBu")
 >>> palette.name, palette.diverging, len(palette.colors)
@@ -19,7 +19,8 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import Colormap
 
-LUT_SIZE = 256
+from .rules import DARK_INK, INK_LETTERS, LIGHT_INK, LUT_SIZE, lut_index
+
 # The page's dropdown; Python accepts any registered name (and "_r" reversals) or a Colormap.
 COMMON_PALETTES = (
     "viridis",
@@ -57,7 +58,6 @@ DIVERGING = frozenset(
         "vanimo",
     ]
 )
-DARK_INK, LIGHT_INK = "#111111", "#ffffff"
 NORMS = ("global", "component", "layer")
 SCOPES = ("dataset", "sample")
 
@@ -103,17 +103,12 @@ def page_lut(palette: Palette) -> dict:
     >>> lut["colors"][:12], lut["ink"][:3], lut["ink"][-1], lut["diverging"]
     ('440154440256', 'lll', 'd', False)
     """
+    letter = {ink: k for k, ink in INK_LETTERS.items()}
     return {
         "colors": "".join(c[1:] for c in palette.colors),
-        "ink": "".join("d" if i == DARK_INK else "l" for i in palette.ink),
+        "ink": "".join(letter[i] for i in palette.ink),
         "diverging": palette.diverging,
     }
-
-
-def lut_index(value: float, lo: float, hi: float, size: int = LUT_SIZE) -> int:
-    """The table entry of ``value`` in the range [lo, hi] (clipped; a flat range -> middle)."""
-    t = (value - lo) / (hi - lo) if hi > lo else 0.5
-    return int(min(size - 1, max(0, np.floor(t * (size - 1) + 0.5))))
 
 
 def color_of(value: float, lo: float, hi: float, palette: Palette, nonfinite: str = "none") -> str:

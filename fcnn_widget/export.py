@@ -18,11 +18,12 @@ import numpy as np
 
 from . import files, limits, picture, scene, settings, standalone
 from .model import FCNN
+from .samples import Samples
 
 DRESSING = ("theme", "background", "width", "height", "title", "caption")  # per picture
 
 
-def to_svg(model: FCNN, sample: int = 0, *, samples=None, **options) -> str:
+def to_svg(model: FCNN, sample: int = 0, *, samples: Samples = None, **options) -> str:
     """The picture the widget draws for ``sample``, as SVG text; ``options`` are any of
     :data:`fcnn_widget.settings.SETTINGS` (palette, norm, theme, width, ...)."""
     style = settings.make_style(**settings.check_options(options))

@@ -3,7 +3,8 @@ are off, the first-layer lines and linear regions on the plane, neuron response 
 weight-matrix heatmaps. Each function returns SVG elements for :mod:`fcnn_widget.picture`.
 
 Elements that change with the sample (the formula, the off marks) follow rules the page
-repeats in ``js/analysis.js``: :func:`formula_text` and "off means not z > 0".
+repeats (``js/analysis.js``) with the rules of :mod:`fcnn_widget.rules`: :func:`formula_text`
+and :func:`~fcnn_widget.rules.off_visibility`.
 
 >>> import numpy as np
 >>> formula_text(np.array([0.444, -0.0147, 0.0266]), "ŷ")
@@ -19,13 +20,12 @@ from html import escape
 import matplotlib
 import numpy as np
 
-from . import analysis, colors, fmt
+from . import analysis, colors, fmt, rules
 from .layout import Layout
 from .network import RELU_FAMILY
+from .rules import formula_text, layer_mark, subscript
 from .scene import Scene
 
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 MAX_FORMULAS = 3  # output lines shown; wider outputs are listed on hover
 
 
@@ -39,15 +39,15 @@ def png_uri(rgba: np.ndarray) -> str:
 
 
 def lut_rgba(values: np.ndarray, lo: float, hi: float, palette: colors.Palette, alpha: int = 255):
-    """Values through a palette (the arithmetic of :func:`colors.lut_index`) as RGBA pixels;
-    non-finite values in the non-finite mark's magenta."""
+    """Values through a palette (:func:`rules.lut_index`, on a whole array) as RGBA pixels;
+    non-finite values in the accent colour."""
     t = (values - lo) / (hi - lo) if hi > lo else np.full_like(values, 0.5)
     idx = np.floor(np.nan_to_num(t) * (colors.LUT_SIZE - 1) + 0.5)
     idx = np.clip(idx, 0, colors.LUT_SIZE - 1).astype(int)
     hex_digits = "".join(c[1:] for c in palette.colors)
     table = np.frombuffer(bytes.fromhex(hex_digits), np.uint8).reshape(-1, 3)
     rgb = table[idx]
-    rgb[~np.isfinite(values)] = (208, 0, 111)
+    rgb[~np.isfinite(values)] = rules.ACCENT_RGB
     return np.concatenate([rgb, np.full(rgb.shape[:-1] + (1,), alpha, np.uint8)], axis=-1)
 
 
@@ -56,25 +56,10 @@ def formula_lhs(view: Scene, j: int) -> str:
     """What the formula approximates: the output's logit (its pre-activation z⁽ᴸ⁾)."""
     L = len(view.widths) - 1
     if view.task == "regression":
-        return "ŷ" if view.widths[-1] == 1 else "ŷ" + str(j + 1).translate(SUBSCRIPT)
+        return "ŷ" if view.widths[-1] == 1 else "ŷ" + subscript(j + 1)
     if view.task == "binary":
         return "logit ŷ"
-    return f"z({L})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾") + str(j).translate(
-        SUBSCRIPT
-    )
-
-
-def formula_text(coefs: np.ndarray, lhs: str) -> str:
-    """``lhs ≈ c₁·x₁ + … + c₀`` with 3 decimals (``js/analysis.js`` writes the same)."""
-    parts = []
-    for i, c in enumerate(coefs[:-1]):
-        c = float(c)
-        sign = ("−" if c < 0 else "+") if parts else ("-" if c < 0 else "")
-        term = f"{fmt.fixed(abs(c), 3)}·x" + str(i + 1).translate(SUBSCRIPT)
-        parts.append(f"{sign} {term}" if parts else sign + term)
-    c0 = float(coefs[-1])
-    parts.append(f"{'−' if c0 < 0 else '+'} {fmt.fixed(abs(c0), 3)}")
-    return f"{lhs} ≈ {' '.join(parts)}"
+    return "z" + layer_mark(L) + subscript(j)
 
 
 def formula_kind(view: Scene) -> str:
@@ -121,7 +106,7 @@ def off_marks(view: Scene, lay: Layout, sample: int) -> list[str]:
         d = r * 0.75
         for i in range(view.widths[k]):
             cx, cy = lay.node(f"a{k}", i)
-            shown = "hidden" if z[sample, i] > 0 else "visible"
+            shown = rules.off_visibility(float(z[sample, i]))
             out.append(
                 f'<path data-off="{k}-{i}" d="M{cx - d:.2f},{cy - d:.2f} L{cx + d:.2f},{cy + d:.2f} '
                 f'M{cx - d:.2f},{cy + d:.2f} L{cx + d:.2f},{cy - d:.2f}" visibility="{shown}"/>'
@@ -250,7 +235,7 @@ def weight_matrices(view: Scene, lay: Layout, sample: int) -> list[str]:
     out = ['<g data-role="matrices">']
     for k, ((x, y, cell), (W, _)) in enumerate(zip(lay.matrices, view.params), start=1):
         lo, hi = view.range_of(f"w{k}", sample)
-        title = f"W({k})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
+        title = "W" + layer_mark(k)
         out.append(
             f'<text data-role="matrix-title" x="{x:.2f}" y="{y - 6:.2f}" font-size="10" '
             f'fill="currentColor">{title} {W.shape[0]}×{W.shape[1]}</text>'
@@ -258,7 +243,7 @@ def weight_matrices(view: Scene, lay: Layout, sample: int) -> list[str]:
         for i in range(W.shape[0]):
             for j in range(W.shape[1]):
                 w = float(W[i, j])
-                fill = colors.color_of(w, lo, hi, view.style.palette, "#d0006f")
+                fill = rules.cell_fill(w, lo, hi, view.style.palette.colors)
                 out.append(
                     f'<rect data-role="wcell" data-layer="{k}" data-from="{i}" data-to="{j}" '
                     f'data-value="{fmt.exact(w)}" x="{x + j * cell:.2f}" y="{y + i * cell:.2f}" '

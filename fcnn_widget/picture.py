@@ -21,9 +21,10 @@ from html import escape
 
 import numpy as np
 
-from . import colors, fmt, overlays
+from . import colors, fmt, overlays, rules
 from .layout import BAR_H, BAR_W, Layout, network_layout
 from .network import OUTPUT_NAMES
+from .rules import epoch_caption, epoch_marker_x, layer_mark, subscript
 from .scene import Scene
 
 THEMES = {
@@ -31,11 +32,9 @@ THEMES = {
     "dark": {"fg": "#e6e6e6", "bg": "#111418", "edge": "#777777"},
 }
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
-SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_PLANE_POINTS = 5000
 MIN_LABEL_RADIUS = 9.0  # smaller neurons carry no printed value (hover shows it)
-NONFINITE_STROKE = "#d0006f"  # edges whose weight is NaN or ±Inf
+NONFINITE_STROKE = rules.ACCENT  # edges whose weight is NaN or ±Inf
 
 
 def to_svg(view: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = True) -> str:
@@ -124,28 +123,23 @@ def slot_title(slot: str, n_layers: int) -> str:
         return "x"
     if kind == "a" and k == n_layers:
         return "ŷ"
-    return kind + f"({k})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
+    return kind + layer_mark(k)
 
 
 def ring_position(view: Scene, lay: Layout, sample: int) -> tuple[float, float]:
-    """Pixel position of a sample in the input plane (the page repeats this arithmetic)."""
-    px, py, pw, ph = lay.plane
+    """Pixel position of a sample in the input plane (:func:`rules.ring_position`)."""
     xs, ys = view.grid.xs, view.grid.ys
+    domain = float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
     x, y = float(view.X[sample, 0]), float(view.X[sample, 1])
-    x0, x1, y0, y1 = float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
-    return px + (x - x0) / (x1 - x0) * pw, py + (1 - (y - y0) / (y1 - y0)) * ph
+    return rules.ring_position(x, y, lay.plane, domain)
 
 
 def target_text(view: Scene, sample: int, j: int) -> str:
-    """What stands beside output neuron j (the page repeats this rule)."""
+    """What stands beside output neuron j (:func:`rules.target_text`); none without targets."""
     if view.targets is None:
         return ""
-    y = float(view.targets[sample, 0 if view.task != "regression" else j])
-    if view.task == "multiclass":
-        return "◀ y" if int(y) == j else ""
-    if view.task == "binary":
-        return f"y = {int(y)}"
-    return f"y = {fmt.fixed(y, 2)}"
+    y = float(view.targets[sample, rules.target_column(view.task, j)])
+    return rules.target_text(view.task, y, j)
 
 
 # -- pieces ----------------------------------------------------------------------------------
@@ -160,7 +154,7 @@ def _defs(view: Scene, uid: str) -> str:
         f'<defs><linearGradient id="{uid}-grad" x1="0" x2="1" y1="0" y2="0">{stops}</linearGradient>'
         f'<pattern id="{uid}-nonfinite" patternUnits="userSpaceOnUse" width="6" height="6">'
         '<rect width="6" height="6" fill="#ffffff"/>'
-        '<path d="M0,6 L6,0 M-1,1 L1,-1 M5,7 L7,5" stroke="#d0006f" stroke-width="1.6"/></pattern></defs>'
+        f'<path d="M0,6 L6,0 M-1,1 L1,-1 M5,7 L7,5" stroke="{rules.ACCENT}" stroke-width="1.6"/></pattern></defs>'
     )
 
 
@@ -203,18 +197,7 @@ def _header(view: Scene, lay: Layout, sample: int) -> list[str]:
 
 
 def sample_caption(view: Scene, sample: int) -> str:
-    return f"sample {sample} of {view.n_samples}"
-
-
-def epoch_caption(epoch: int, trained: int) -> str:
-    """The epoch shown, out of the epochs trained (the page repeats this text)."""
-    return f"epoch {epoch} of {trained}"
-
-
-def epoch_marker_x(epoch: int, trained: int, chart: tuple[float, float, float, float]) -> float:
-    """Where the loss chart marks the shown epoch: loss[e - 1] belongs to epoch e."""
-    x, _, w, _ = chart
-    return x + max(0, epoch - 1) / max(1, trained - 1) * w
+    return rules.sample_caption(sample, view.n_samples)
 
 
 def shown_edges(view: Scene) -> list[np.ndarray]:
@@ -262,13 +245,9 @@ def _edges(view: Scene, lay: Layout, sample: int) -> list[str]:
     return out
 
 
-def edge_style(w: float, lo: float, hi: float, palette) -> tuple[str, str]:
-    """An edge's stroke and width: the width grows with |w| up to the range's largest |w|
-    (the page repeats this rule when a per-sample range moves)."""
-    if not np.isfinite(w):
-        return NONFINITE_STROKE, "2.00"
-    biggest = max(abs(lo), abs(hi)) or 1.0
-    return colors.color_of(w, lo, hi, palette), fmt.fixed(0.6 + 3.4 * min(1.0, abs(w) / biggest), 2)
+def edge_style(w: float, lo: float, hi: float, palette: colors.Palette) -> tuple[str, str]:
+    """An edge's stroke and width (:func:`rules.edge_style` with the palette's table)."""
+    return rules.edge_style(w, lo, hi, palette.colors)
 
 
 def _neurons(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
@@ -304,7 +283,7 @@ def _neurons(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
                     f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
                 )
             if kind == "x" and slot not in lay.blocks:
-                name = f"x{i + 1}".translate(SUBSCRIPT)
+                name = "x" + subscript(i + 1)
                 out.append(
                     f'<text data-role="input-name" x="{cx - r - 6:.2f}" y="{cy + 4:.2f}" text-anchor="end" font-size="12" fill="currentColor">{name}</text>'
                 )
@@ -323,9 +302,10 @@ def _biases(view: Scene, lay: Layout, k: int, sample: int, uid: str) -> list[str
     lo, hi = view.range_of(f"b{k}", sample)
     r = lay.radii[f"z{k}"]
     side = max(6.0, r * 0.6) if f"z{k}" not in lay.blocks else max(1.5, r * 0.6)
+    pal = view.style.palette
     for i, bias in enumerate(view.params[k - 1][1]):
         cx, cy = lay.node(f"z{k}", i)
-        fill = colors.color_of(float(bias), lo, hi, view.style.palette, f"url(#{uid}-nonfinite)")
+        fill = rules.fill_and_ink(float(bias), lo, hi, pal.colors, pal.ink, uid)[0]
         x = cx - r * 0.7 - side
         y = cy - r * 0.7 - side
         out.append(
@@ -336,11 +316,9 @@ def _biases(view: Scene, lay: Layout, k: int, sample: int, uid: str) -> list[str
 
 
 def _fill_and_ink(view: Scene, slot: str, sample: int, v: float, uid: str) -> tuple[str, str]:
-    if not np.isfinite(v):
-        return f"url(#{uid}-nonfinite)", "#111111"
     lo, hi = view.range_of(slot, sample)
-    i = colors.lut_index(v, lo, hi)
-    return view.style.palette.colors[i], view.style.palette.ink[i]
+    palette = view.style.palette
+    return rules.fill_and_ink(v, lo, hi, palette.colors, palette.ink, uid)
 
 
 def group_label(name: str, n_layers: int) -> str:
@@ -353,11 +331,7 @@ def group_label(name: str, n_layers: int) -> str:
             "w": "weights w",
             "b": "biases b",
         }[name]
-    return (
-        slot_title(name, n_layers)
-        if name[0] in "xza"
-        else name[0] + f"({name[1:]})".translate(SUPERSCRIPT).replace("(", "⁽").replace(")", "⁾")
-    )
+    return slot_title(name, n_layers) if name[0] in "xza" else name[0] + layer_mark(int(name[1:]))
 
 
 def _bars(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
@@ -448,8 +422,9 @@ def _input_panel(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
         f'fill="currentColor">input x of the sample ({n} values)</text>'
     ]
     lo, hi = input_range(view)
+    pal = view.style.palette
     for i, v in enumerate(view.slot_values("x0")[sample]):
-        fill = colors.color_of(float(v), lo, hi, view.style.palette, f"url(#{uid}-nonfinite)")
+        fill = rules.fill_and_ink(float(v), lo, hi, pal.colors, pal.ink, uid)[0]
         out.append(
             f'<rect data-role="input-pixel" data-index="{i}" x="{px + (i % cols) * cell:.2f}" '
             f'y="{py + (i // cols) * cell:.2f}" width="{cell:.2f}" height="{cell:.2f}" fill="{fill}"/>'
@@ -534,7 +509,7 @@ def _chart(view: Scene, lay: Layout) -> list[str]:
     )
     mx = epoch_marker_x(view.epoch, n, lay.chart)
     out.append(
-        f'<line data-role="epoch-marker" x1="{fmt.fixed(mx, 2)}" y1="{y:.2f}" x2="{fmt.fixed(mx, 2)}" y2="{y + h:.2f}" stroke="#d0006f" stroke-width="1.5"/>'
+        f'<line data-role="epoch-marker" x1="{fmt.fixed(mx, 2)}" y1="{y:.2f}" x2="{fmt.fixed(mx, 2)}" y2="{y + h:.2f}" stroke="{rules.ACCENT}" stroke-width="1.5"/>'
     )
     last = f"epoch {n}: {loss[-1]:.3g}" + (" (dashed: test)" if len(series) > 1 else "")
     out.append(

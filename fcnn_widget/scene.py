@@ -17,8 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from . import analysis, colors
-from .datasets import Dataset
 from .model import FCNN
+from .samples import Samples, to_show
 from .settings import Style, make_style
 
 # The page holds every sample's layer values when they fit in this; else a window of
@@ -94,27 +94,10 @@ class Scene:
         return colors.color_of(value, lo, hi, self.style.palette)
 
 
-def as_samples(model: FCNN, samples) -> tuple[np.ndarray, np.ndarray | None]:
+def as_samples(model: FCNN, samples: Samples) -> tuple[np.ndarray, np.ndarray | None]:
     """The inputs (and targets, where known) to show: the model's data by default, a
     ``Dataset``, an ``(X, y)`` pair or a bare array of inputs."""
-    if samples is None:
-        data = model.dataset
-        if data is None:
-            raise ValueError(
-                "samples= is required when the model carries no data: pass (X, y) or X"
-            )
-        return data.X, data.y
-    if isinstance(samples, Dataset):
-        return samples.X, samples.y
-    if isinstance(samples, tuple) and len(samples) == 2:
-        data = Dataset.from_arrays(*samples, task=model.task)
-        return data.X, data.y
-    X = np.asarray(samples, dtype=np.float32)
-    if X.size == 0:
-        raise ValueError("samples is empty: give at least one input row")
-    if X.ndim == 1:
-        X = X[None]
-    return X, None
+    return to_show(samples, model.dataset, model.task)
 
 
 def column_layout(widths: list[int]) -> tuple[list[str], dict[str, int]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import colors
+from . import colors, rules
 from .history import Record
 from .model import FCNN
 from .scene import column_layout, trace_values
@@ -117,7 +117,8 @@ class Timeline:
 
     def pack(self, style: Style, sample: int) -> np.ndarray:
         """Per offered epoch: ``sample``'s layer values, the flat parameters (W then b per
-        layer) and its row of colour ranges — what the page needs to recolour any epoch."""
+        layer) and its row of colour ranges — what the page needs to recolour any epoch
+        (the row's layout is :func:`rules.timeline_row`)."""
         record = self.model.history.record  # one consistent view for the whole pack
         slots, _ = column_layout(self.model.widths)
         style_key = (style.norm, style.norm_scope, style.symmetric, style.robust, sample)
@@ -129,10 +130,14 @@ class Timeline:
             if cached is None or cached[0] != sid:  # live training packs each epoch once
                 params = record.snapshots[i]
                 ranges = self.ranges_at(epoch, style, slots, record)
-                flat = [a.ravel() for W, b in params for a in (W, b)]
-                row = ranges[sample if ranges.shape[0] > 1 else 0].ravel()
                 values = self.values_at(epoch, record)[sample]
-                cached = (sid, np.concatenate([values, *flat, row]).astype(np.float32))
+                flat = np.concatenate([a.ravel() for W, b in params for a in (W, b)])
+                at = rules.timeline_row(values.size, flat.size, ranges.shape[1])
+                row = np.empty(at["stride"], np.float32)
+                row[slice(*at["values"])] = values
+                row[slice(*at["params"])] = flat
+                row[slice(*at["ranges"])] = ranges[sample if ranges.shape[0] > 1 else 0].ravel()
+                cached = (sid, row)
                 self._rows[(epoch, style_key)] = cached
             rows.append(cached[1])
         if len(self._rows) > 4 * len(rows):  # rows of other samples and styles: let them go

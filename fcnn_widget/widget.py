@@ -32,6 +32,7 @@ from matplotlib.colors import Colormap
 from . import adapters, analysis, export, live, picture, settings, state
 from . import scene as scenes
 from .model import FCNN
+from .samples import Samples
 from .training import History
 
 _STATIC = pathlib.Path(__file__).parent / "static"
@@ -64,7 +65,7 @@ class FCNNWidget(_Traits, export.Exports):
     def __init__(
         self,
         model: FCNN,
-        samples=None,
+        samples: Samples = None,
         *,
         sample: int = 0,
         epoch: int | None = None,

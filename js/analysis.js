@@ -2,22 +2,7 @@
 // the crosses on ReLU units that are off (overlays.py in Python draws them the same way).
 import { rowOf } from "./data.js";
 import { fixed } from "./format.js";
-
-const SUB = "₀₁₂₃₄₅₆₇₈₉";
-const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
-
-/** overlays.formula_text in Python. */
-export function formulaText(coefs, lhs) {
-  const parts = [];
-  for (let i = 0; i < coefs.length - 1; i++) {
-    const c = coefs[i];
-    const term = `${fixed(Math.abs(c), 3)}·x${sub(i + 1)}`;
-    parts.push(parts.length ? `${c < 0 ? "−" : "+"} ${term}` : `${c < 0 ? "-" : ""}${term}`);
-  }
-  const c0 = coefs[coefs.length - 1];
-  parts.push(`${c0 < 0 ? "−" : "+"} ${fixed(Math.abs(c0), 3)}`);
-  return `${lhs} ≈ ${parts.join(" ")}`;
-}
+import { formulaText, offVisibility } from "./rules.js";
 
 /** The affine map (out x (d + 1) floats) of sample s or grid point g. */
 export function mapAt(buffer, index, meta) {
@@ -50,7 +35,7 @@ export function restyleAnalysis(parts, state, src) {
     }
   }
   for (const m of parts.offMarks) {
-    m.el.setAttribute("visibility", src.value(m.slot, m.index) > 0 ? "hidden" : "visible");
+    m.el.setAttribute("visibility", offVisibility(src.value(m.slot, m.index)));
   }
 }
 

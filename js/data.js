@@ -1,6 +1,7 @@
 // The kernel's buffers as typed arrays, and the two sources a picture is coloured from:
 // the shown frame (every sample at one epoch) and the timeline (one sample at every epoch).
 import { arrayOf } from "./codec.js";
+import { DARK_INK, INK_LETTERS, timelineRow } from "./rules.js";
 
 /**
  * What the kernel sends besides arrays, as `_meta` (fcnn_widget/state.py, class Meta).
@@ -52,7 +53,7 @@ const decoded = new Map(); // decodeLut per table sent, by its text
 function frameLut(model, meta) {
   const lut = (model.get("_luts") || {})[meta.palette];
   // Widget state saved by an earlier version carries its table in the meta.
-  if (!lut) return { colors: meta.colors || ["#999999"], ink: meta.ink || ["#111111"] };
+  if (!lut) return { colors: meta.colors || ["#999999"], ink: meta.ink || [DARK_INK] };
   if (!decoded.has(lut.colors)) decoded.set(lut.colors, decodeLut(lut));
   return decoded.get(lut.colors);
 }
@@ -94,7 +95,7 @@ export function rowOf(state, sample) {
 export function decodeLut(lut) {
   const colors = [];
   for (let i = 0; i < lut.colors.length; i += 6) colors.push(`#${lut.colors.slice(i, i + 6)}`);
-  const ink = Array.from(lut.ink, (c) => (c === "d" ? "#111111" : "#ffffff"));
+  const ink = Array.from(lut.ink, (c) => INK_LETTERS[c]);
   return { colors, ink, diverging: lut.diverging };
 }
 
@@ -121,22 +122,22 @@ export function frameSource(state, sample) {
 /** The same for `sample` at the timeline's `index`-th epoch (the kernel packed it). */
 export function timelineSource(state, sample, index) {
   const { meta } = state;
-  const stride = meta.n_cols + meta.n_params + 2 * meta.group_names.length;
-  const row = state.timeline.subarray(index * stride, (index + 1) * stride);
-  const ranges = row.subarray(meta.n_cols + meta.n_params);
+  const parts = timelineRow(meta.n_cols, meta.n_params, meta.group_names.length);
+  const row = state.timeline.subarray(index * parts.stride, (index + 1) * parts.stride);
+  const ranges = row.subarray(...parts.ranges);
   return {
     sample,
     epoch: state.epochs[index],
     value: (slot, i) => row[meta.offsets[slot] + i],
     groupRange: (g) => [ranges[2 * g], ranges[2 * g + 1]],
     range(slot) { return this.groupRange(meta.slot_group[slot]); },
-    params: layers(row.subarray(meta.n_cols, meta.n_cols + meta.n_params), meta.widths),
+    params: layers(row.subarray(...parts.params), meta.widths),
   };
 }
 
 /** Whether the timeline holds `sample` and has `stride`-sized rows for every epoch. */
 export function timelineFits(state, sample) {
   const { meta } = state;
-  const stride = meta.n_cols + meta.n_params + 2 * meta.group_names.length;
+  const { stride } = timelineRow(meta.n_cols, meta.n_params, meta.group_names.length);
   return state.timelineSample === sample && state.timeline.length === stride * state.epochs.length;
 }

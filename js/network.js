@@ -2,7 +2,7 @@
 // neuron fills, labels and data-value, the target, captions and ranges; edges and biases
 // only when their colours can differ (another epoch, or a per-sample range that colours them).
 import { exact, fixed } from "./format.js";
-import { edgeStyle, fillAndInk } from "./colors.js";
+import * as rules from "./rules.js";
 import { rowOf, slotOf } from "./data.js";
 import { indexAnalysis, restyleAnalysis } from "./analysis.js";
 
@@ -45,7 +45,7 @@ export function restyle(pic, state, src, withParams) {
   for (const n of pic.neurons) {
     const v = src.value(n.slot, n.index);
     const [lo, hi] = src.range(n.slot);
-    const [fill, ink] = fillAndInk(v, lo, hi, meta);
+    const [fill, ink] = rules.fillAndInk(v, lo, hi, meta.colors, meta.ink, meta.uid);
     n.el.setAttribute("data-value", exact(v));
     if (n.el.tagName !== "image") n.el.setAttribute("fill", fill); // response maps keep their image
     if (n.label) {
@@ -55,13 +55,13 @@ export function restyle(pic, state, src, withParams) {
   }
   for (const p of pic.pixels) {
     const [lo, hi] = meta.x_range;
-    p.el.setAttribute("fill", fillAndInk(src.value("x0", p.index), lo, hi, meta)[0]);
+    p.el.setAttribute("fill", rules.fillAndInk(src.value("x0", p.index), lo, hi, meta.colors, meta.ink, meta.uid)[0]);
   }
   for (const t of pic.targets) t.el.textContent = targetText(state, src.sample, t.index);
-  if (pic.sampleCaption) pic.sampleCaption.textContent = `sample ${src.sample} of ${meta.n_samples}`;
-  if (pic.epochCaption) pic.epochCaption.textContent = `epoch ${src.epoch} of ${state.loss.length}`;
+  if (pic.sampleCaption) pic.sampleCaption.textContent = rules.sampleCaption(src.sample, meta.n_samples);
+  if (pic.epochCaption) pic.epochCaption.textContent = rules.epochCaption(src.epoch, state.loss.length);
   if (pic.epochMarker) {
-    const x = fixed(epochMarkerX(src.epoch, state.loss.length, meta.chart), 2);
+    const x = fixed(rules.epochMarkerX(src.epoch, state.loss.length, meta.chart), 2);
     pic.epochMarker.setAttribute("x1", x);
     pic.epochMarker.setAttribute("x2", x);
   }
@@ -83,21 +83,13 @@ export function recolour(pic, state, src, lut) {
   restyle(pic, state, src, true);
 }
 
-/** picture.epoch_marker_x in Python. */
-export function epochMarkerX(epoch, trained, chart) {
-  const [x, , w] = chart;
-  return x + (Math.max(0, epoch - 1) / Math.max(1, trained - 1)) * w;
-}
-
-/** The text beside output neuron j (picture.target_text in Python). */
+/** The text beside output neuron j (picture.target_text in Python), "" with no targets. */
 export function targetText(state, sample, j) {
   const { meta, targets } = state;
   const width = meta.target_width;
   if (!width) return "";
-  const y = targets[rowOf(state, sample) * width + (meta.task === "regression" ? j : 0)];
-  if (meta.task === "multiclass") return Math.trunc(y) === j ? "◀ y" : "";
-  if (meta.task === "binary") return `y = ${Math.trunc(y)}`;
-  return `y = ${fixed(y, 2)}`;
+  const y = targets[rowOf(state, sample) * width + rules.targetColumn(meta.task, j)];
+  return rules.targetText(meta.task, y, j);
 }
 
 function paramsShareNodeRange(meta) {
@@ -110,7 +102,7 @@ function restyleParams(pic, state, src) {
     const { W, nOut } = src.params[e.k - 1];
     const w = W[e.from * nOut + e.to];
     const [lo, hi] = src.range(`w${e.k}`);
-    const [stroke, width] = edgeStyle(w, lo, hi, state.meta);
+    const [stroke, width] = rules.edgeStyle(w, lo, hi, state.meta.colors);
     e.el.setAttribute("data-value", exact(w));
     e.el.setAttribute("stroke", stroke);
     e.el.setAttribute("stroke-width", width);
@@ -120,12 +112,13 @@ function restyleParams(pic, state, src) {
     const w = W[c.from * nOut + c.to];
     const [lo, hi] = src.range(`w${c.k}`);
     c.el.setAttribute("data-value", exact(w));
-    c.el.setAttribute("fill", edgeStyle(w, lo, hi, state.meta)[0]);
+    c.el.setAttribute("fill", rules.cellFill(w, lo, hi, state.meta.colors));
   }
   for (const b of pic.biases) {
     const v = src.params[b.k - 1].b[b.index];
     const [lo, hi] = src.range(`b${b.k}`);
     b.el.setAttribute("data-value", exact(v));
-    b.el.setAttribute("fill", fillAndInk(v, lo, hi, state.meta)[0]);
+    const { colors, ink, uid } = state.meta;
+    b.el.setAttribute("fill", rules.fillAndInk(v, lo, hi, colors, ink, uid)[0]);
   }
 }

@@ -1,15 +1,13 @@
 // The input plane: the ring around the selected sample, and clicking to pick the nearest one.
 import { rowOf } from "./data.js";
 import { fixed } from "./format.js";
+import * as rules from "./rules.js";
 
 /** Pixel position of a sample (picture.ring_position in Python). */
 export function ringPosition(state, sample) {
   const { meta, values } = state;
-  const [px, py, pw, ph] = meta.plane.rect;
-  const [x0, x1, y0, y1] = meta.plane.domain;
   const at = rowOf(state, sample) * meta.n_cols + meta.offsets.x0;
-  const x = values[at], y = values[at + 1];
-  return [px + ((x - x0) / (x1 - x0)) * pw, py + (1 - (y - y0) / (y1 - y0)) * ph];
+  return rules.ringPosition(values[at], values[at + 1], meta.plane.rect, meta.plane.domain);
 }
 
 export function moveRing(svg, state, sample) {

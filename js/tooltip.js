@@ -1,11 +1,8 @@
 // Hover text for neurons, weights and biases: name, exact value, and how a z was summed.
 import { fixed } from "./format.js";
 import { slotOf } from "./data.js";
+import { layerMark as sup, subscript as sub } from "./rules.js";
 
-const SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹";
-const SUB = "₀₁₂₃₄₅₆₇₈₉";
-const sup = (n) => "⁽" + String(n).replace(/\d/g, (d) => SUP[d]) + "⁾";
-const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
 const MAX_TERMS = 8;
 
 export function describe(el, state, src) {

@@ -1,6 +1,6 @@
 """Shared pytest fixtures.
 
-Browser fixtures (see tests/lab.py for the harness):
+Browser fixtures (see tests/harness/lab.py for the harness):
 
 * ``browser``  - session-scoped headless Debian Chromium (Playwright sync API).
 * ``jupyter_server`` - session-scoped real ``jupyter lab`` server (no browser needed).
@@ -23,7 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import lab as lab_harness  # noqa: E402
+from harness import lab as lab_harness  # noqa: E402
 
 BROWSER_FIXTURES = {"browser", "lab", "playwright_instance"}
 

@@ -1,12 +1,12 @@
-"""Proves the real-browser harness (tests/lab.py) works in JupyterLab 4 and Notebook 7."""
+"""Proves the real-browser harness (tests/harness/lab.py) works in JupyterLab 4 and Notebook 7."""
 
 from __future__ import annotations
 
 import sys
 import time
 
-import lab as harness
 import pytest
+from harness import lab as harness
 
 PROBE_CELL = '''\
 import anywidget

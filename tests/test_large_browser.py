@@ -6,7 +6,7 @@ the same picture."""
 from __future__ import annotations
 
 import pytest
-from svg_compare import assert_page_equals_python, neuron, open_widget
+from harness.svg_compare import assert_page_equals_python, neuron, open_widget
 
 pytestmark = pytest.mark.browser
 

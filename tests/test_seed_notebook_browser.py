@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lab import wait_until
+from harness.lab import wait_until
 
 from fcnn_widget import colors
 

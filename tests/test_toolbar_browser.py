@@ -7,7 +7,7 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
-from svg_compare import SNAPSHOT_JS, open_widget, svg_elements
+from harness.svg_compare import SNAPSHOT_JS, open_widget, svg_elements
 
 from fcnn_widget import FCNN, FCNNWidget
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from svg_compare import SNAPSHOT_JS, assert_page_equals_python, neuron, open_widget, svg_elements
+from harness.svg_compare import (
+    SNAPSHOT_JS,
+    assert_page_equals_python,
+    neuron,
+    open_widget,
+    svg_elements,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -13,6 +13,8 @@ import zlib
 
 import numpy as np
 
+from .. import rules
+
 FORMAT = "fcnn-widget/standalone 1"
 AXES = ("palette", "norm", "norm_scope")  # the settings the page may change via variants
 TEXT_MIN_CHARS = 200  # shorter strings stay plain JSON
@@ -170,8 +172,10 @@ def _row_split(key: str, value: bytes, meta: dict):
     if key != "_timeline" or not value:
         return None
     try:
-        head = 4 * (int(meta["n_cols"]) + int(meta["n_params"]))
-        tail = 4 * 2 * len(meta["group_names"])
+        at = rules.timeline_row(
+            int(meta["n_cols"]), int(meta["n_params"]), len(meta["group_names"])
+        )
+        head, tail = 4 * at["ranges"][0], 4 * (at["stride"] - at["ranges"][0])
     except (KeyError, TypeError, ValueError):
         return None
     row = head + tail
