@@ -14,13 +14,17 @@ function isWireArray(value) {
   return value != null && typeof value === "object" && "dtype" in value && "buffer" in value;
 }
 
-/** The bytes of a wire value, as an ArrayBuffer of their own. @param {WireValue} value */
+/**
+ * The bytes of a wire value, as an ArrayBuffer of their own.
+ * @param {WireValue} value @returns {ArrayBuffer}
+ */
 export function bytesOf(value) {
   const buffer = isWireArray(value) ? value.buffer : value;
   if (!buffer) return new ArrayBuffer(0);
   if (buffer instanceof ArrayBuffer) return buffer;
   if (ArrayBuffer.isView(buffer)) {
-    return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+    const copy = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+    return /** @type {ArrayBuffer} */ (copy); // the kernel's buffers are never shared
   }
   throw new Error(`fcnn-widget: unexpected buffer type ${Object.prototype.toString.call(buffer)}`);
 }

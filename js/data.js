@@ -1,3 +1,4 @@
+// @ts-check
 // The kernel's buffers as typed arrays, and the two sources a picture is coloured from:
 // the shown frame (every sample at one epoch) and the timeline (one sample at every epoch).
 import { arrayOf } from "./codec.js";
