@@ -232,8 +232,9 @@ class FCNN:
         interrupts = training.Interrupts()
         try:
             interrupts.install()  # from here a first Ctrl-C is a flag, read between chunks
-            claim = training.take_claim(self._claims, claim)
+            claim = training.take_claim(self._claims, claim, sys._getframe())
             training.bind_claim(claim, sys._getframe())
+            interrupts.claim = claim
             return self._train(settings, callback, interrupts)
         finally:
             try:
@@ -325,7 +326,7 @@ class FCNN:
         shapes = [(W.shape, b.shape) for W, b in self._params]
         if [(W.shape, b.shape) for W, b in layers] != shapes:
             raise ValueError(f"params must have the shapes {shapes}")
-        claim = training.take_claim(self._claims)
+        claim = training.take_claim(self._claims, frame=sys._getframe())
         try:
             self.history._commit(history_mod.with_params(self.history.record, layers))
         finally:
