@@ -95,7 +95,7 @@ def check_param_shapes(params) -> None:
         return  # not pairs of arrays: the full check names what is wrong
     count = sum(math.prod(w) + math.prod(b) for w, b in shapes)
     check_bytes(
-        12 * count, f"params: {count:,} weights and biases ({human_bytes(4 * count)} per copy)"
+        12 * count, f"params: a network of {count:,} weights and biases ({human_bytes(4 * count)} per copy)"
     )
 
 
@@ -236,7 +236,7 @@ def human_bytes(n: float) -> str:
 
 
 def _num(x) -> str:
-    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 def _meminfo_available() -> int:
