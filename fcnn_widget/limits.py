@@ -95,7 +95,8 @@ def check_param_shapes(params) -> None:
         return  # not pairs of arrays: the full check names what is wrong
     count = sum(math.prod(w) + math.prod(b) for w, b in shapes)
     check_bytes(
-        12 * count, f"params: a network of {count:,} weights and biases ({human_bytes(4 * count)} per copy)"
+        12 * count,
+        f"params: a network of {count:,} weights and biases ({human_bytes(4 * count)} per copy)",
     )
 
 

@@ -129,7 +129,7 @@ def test_real_sigints_at_random_moments_stop_the_fit_and_keep_it_consistent():
         model.fit(epochs=1)
         sent = []
 
-        def send():
+        def send(sent=sent):
             sent.append(time.perf_counter())
             os.kill(os.getpid(), signal.SIGINT)
 
@@ -169,7 +169,7 @@ def test_two_threads_fitting_one_model_exactly_one_runs():
         barrier = threading.Barrier(2)
         ran, refused = [], []
 
-        def go():
+        def go(model=model, barrier=barrier, ran=ran, refused=refused):
             barrier.wait()
             try:
                 model.fit(epochs=1500)
@@ -295,7 +295,9 @@ def test_a_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
 def test_text_xml_cannot_hold_is_refused_before_anything_is_written(tmp_path, dressing, name, char):
     path = tmp_path / "a.svg"
     path.write_bytes(b"OLD")
-    with pytest.raises(ValueError, match=rf"{name} holds a character XML cannot hold.*{char}.*position"):
+    with pytest.raises(
+        ValueError, match=rf"{name} holds a character XML cannot hold.*{char}.*position"
+    ):
         export.save_svg(export.to_svg(tiny(), **dressing), path)
     assert path.read_bytes() == b"OLD" and os.listdir(tmp_path) == ["a.svg"]
 
@@ -339,7 +341,10 @@ print("files", sorted(os.listdir(folder)))
 
 
 def test_a_full_disk_leaves_every_old_file_intact(tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     out = subprocess.run(
         [sys.executable, "-c", FULL_DISK, str(tmp_path)],
         capture_output=True,
@@ -378,7 +383,9 @@ def test_the_seed_demo_writes_its_outputs_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(files, "write_atomic", counting)
     written = seed_demo.write_outputs("prod_relu_4", model, tmp_path)
     assert {p.name for p in written} <= set(calls) | {"widget.html"}
-    assert {"params.npz", "summary.txt", "sample_10.svg", "sample_10.png", "widget.html"} <= set(calls)
+    assert {"params.npz", "summary.txt", "sample_10.svg", "sample_10.png", "widget.html"} <= set(
+        calls
+    )
     assert (folder / "summary.txt").read_text().startswith("2-4-1 relu")
     assert np.load(folder / "params.npz")["W1"].shape == (2, 4)
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]

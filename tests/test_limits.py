@@ -73,19 +73,49 @@ print(json.dumps(out))
 EXPECTED = {
     "save_png(width=10**6)": ["TooLarge", "1,000,000", "each side may be at most 32,767 px"],
     "svg_to_png 20000 x 20000 at scale 1.5": ["TooLarge", "30,000 x 30,000 px", "limit"],
-    "FCNN([100000, 100000])": ["TooLarge", r"dims=\[100000, 100000\]", "10,000,500,001 weights", "GB", "limit is"],
-    "FCNN.from_params 1e5 x 1e5": ["TooLarge", "params", "network of 10,000,400,000 weights", "limit is"],
+    "FCNN([100000, 100000])": [
+        "TooLarge",
+        r"dims=\[100000, 100000\]",
+        "10,000,500,001 weights",
+        "GB",
+        "limit is",
+    ],
+    "FCNN.from_params 1e5 x 1e5": [
+        "TooLarge",
+        "params",
+        "network of 10,000,400,000 weights",
+        "limit is",
+    ],
     "make('prod', 10**9)": ["TooLarge", "n_points=1,000,000,000", "GB", "limit is"],
-    "labels [0, 5, 10**6, 7]": ["ValueError", "1,000,001", "of which 4 occur", "not 0..K-1", "regression", "remap"],
-    "fit of 2-2000-2000-1 on 100,000 samples": ["TooLarge", "2-2000-2000-1 network on 100,000 samples", "limit is"],
+    "labels [0, 5, 10**6, 7]": [
+        "ValueError",
+        "1,000,001",
+        "of which 4 occur",
+        "not 0..K-1",
+        "regression",
+        "remap",
+    ],
+    "fit of 2-2000-2000-1 on 100,000 samples": [
+        "TooLarge",
+        "2-2000-2000-1 network on 100,000 samples",
+        "limit is",
+    ],
 }
 
 
 @pytest.fixture(scope="module")
 def refusals():
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     out = subprocess.run(
-        [sys.executable, "-c", UNDER_RLIMIT], capture_output=True, text=True, env=env, cwd="/", timeout=300
+        [sys.executable, "-c", UNDER_RLIMIT],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -94,7 +124,9 @@ def refusals():
 @pytest.mark.parametrize("case", list(EXPECTED))
 def test_each_limit_is_refused_in_milliseconds_without_allocating(refusals, case):
     r = refusals[case]
-    print(f"{case}: {r['seconds'] * 1000:.2f} ms, peak RSS +{r['rss'] / 2**20:.1f} MB: {r['outcome']}")
+    print(
+        f"{case}: {r['seconds'] * 1000:.2f} ms, peak RSS +{r['rss'] / 2**20:.1f} MB: {r['outcome']}"
+    )
     for needle in EXPECTED[case]:
         assert __import__("re").search(needle, r["outcome"]), (needle, r["outcome"])
     assert r["seconds"] < 0.5  # milliseconds in practice; generous for a loaded machine
@@ -129,7 +161,10 @@ def test_pixel_limits():
         ({"width": math.nan}, ["width", "positive finite number", "nan"]),
         ({"height": math.inf}, ["height", "positive finite number", "inf"]),
         ({"width": True}, ["width", "positive finite number"]),
-        ({"background": "not a colour"}, ["background", "CSS colour", "'white'", "#rrggbb", "'not a colour'"]),
+        (
+            {"background": "not a colour"},
+            ["background", "CSS colour", "'white'", "#rrggbb", "'not a colour'"],
+        ),
         ({"background": 3}, ["background", "CSS colour"]),
         ({"theme": "blue"}, ["theme", "'blue'", "light, dark"]),
         ({"title": 5}, ["title", "str"]),
@@ -144,8 +179,19 @@ def test_check_dressing_names_the_parameter_and_the_allowed_values(kwargs, needl
 
 
 def test_css_colours():
-    good = ["white", "RebeccaPurple", "transparent", "#fff", "#ffff", "#a1b2c3", "#a1b2c3d4",
-            "rgb(1, 2, 3)", "rgba(1, 2, 3, 0.5)", "hsl(120, 50%, 50%)", "rgb(1 2 3 / 50%)"]
+    good = [
+        "white",
+        "RebeccaPurple",
+        "transparent",
+        "#fff",
+        "#ffff",
+        "#a1b2c3",
+        "#a1b2c3d4",
+        "rgb(1, 2, 3)",
+        "rgba(1, 2, 3, 0.5)",
+        "hsl(120, 50%, 50%)",
+        "rgb(1 2 3 / 50%)",
+    ]
     bad = ["not a colour", "#ggg", "#12345", "rgb(1, 2)", "C0", "0.5", "", "red;", None, (1, 0, 0)]
     assert all(limits.is_css_colour(c) for c in good)
     assert not any(limits.is_css_colour(c) for c in bad)
@@ -185,14 +231,20 @@ def test_a_long_fit_thins_its_snapshots_to_the_budget_and_keeps_the_curves(monke
     assert early.tolist() == list(range(r.thinning))  # every epoch early, sparser later
     gaps = np.diff(r.snapshot_epochs[:-1])
     assert gaps[-1] > gaps[0]
-    assert f"{len(h.snapshot_epochs):,} of 3,000 epochs kept as snapshots (budget 0.019" in model.describe()
+    assert (
+        f"{len(h.snapshot_epochs):,} of 3,000 epochs kept as snapshots (budget 0.019"
+        in model.describe()
+    )
     # snapshots match the parameters of those epochs in an unthinned fit
     monkeypatch.setattr(training, "SNAPSHOT_BUDGET_BYTES", 2**30)
     full = FCNN([3], dataset=datasets.make("xor", 120, test_fraction=0.25))
     full.fit(epochs=3000)
     for e in r.snapshot_epochs[[0, 5, -3, -2]]:
-        for (W, b), (Wf, bf) in zip(h.snapshots[r.snapshot_index(e)], full.history.snapshots[int(e)]):
+        for (W, b), (Wf, bf) in zip(
+            h.snapshots[r.snapshot_index(e)], full.history.snapshots[int(e)]
+        ):
             np.testing.assert_array_equal(W, Wf)
+            np.testing.assert_array_equal(b, bf)
     assert "kept as snapshots" not in full.describe()
     model.fit(epochs=5, snapshot_every=2)
     check_history(model.history)
