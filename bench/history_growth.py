@@ -46,8 +46,23 @@ def main() -> None:
     if args.budget_mb is not None and hasattr(training, "SNAPSHOT_BUDGET_BYTES"):
         training.SNAPSHOT_BUDGET_BYTES = int(args.budget_mb * 2**20)
 
+    # The recording cost of a chunk, timed apart from JAX's compute (which machine load
+    # dominates): wrap the model's chunk-recording method, whichever this tree has.
+    name = "_commit_chunk" if hasattr(FCNN, "_commit_chunk") else "_record_chunk"
+    recorded: list[tuple[int, float]] = []
+    inner = getattr(FCNN, name)
+
+    def timed(self, *args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return inner(self, *args, **kwargs)
+        finally:
+            recorded.append((self.history.epochs, time.perf_counter() - t))
+
+    setattr(FCNN, name, timed)
     model = FCNN([5, 5], "relu", dataset="prod", seed=0)
     model.fit(epochs=200)  # compile, and the first allocations
+    recorded.clear()
     marks: list[tuple[int, float]] = []
     rss0 = peak_rss()
     start = time.perf_counter()
@@ -74,6 +89,13 @@ def main() -> None:
     print(f"epochs {args.epochs:,} in {wall:.1f} s: {args.epochs / wall:,.0f} epochs/s overall")
     print(f"early (first 10%) {early:,.0f} epochs/s, late (last 10%) {late:,.0f} epochs/s")
     print(f"ratio late / early: {late / early:.2f}  (goal ~1.0)")
+    tenth = max(1, len(recorded) // 10)
+    first_us = 1e6 * sum(t for _, t in recorded[:tenth]) / tenth
+    last_us = 1e6 * sum(t for _, t in recorded[-tenth:]) / tenth
+    print(
+        f"recording a chunk ({name}): {first_us:,.0f} us early, {last_us:,.0f} us late, "
+        f"ratio late / early {last_us / first_us:.2f}"
+    )
     print(f"peak RSS +{rss / 2**20:.1f} MB ({rss / args.epochs:.0f} B per epoch)")
     print(f"snapshots kept: {len(h.snapshot_epochs):,}; {model.describe()}")
 
