@@ -212,8 +212,8 @@ def committed(
     # the old current parameters join the stack if they are to stay a snapshot
     parts = []  # (epochs, ids, per layer (W rows, b rows))
     if record.params_kept:
-        old = [(np.asarray(W)[None], np.asarray(b)[None]) for W, b in record.params]
-        parts.append(([n], [record.params_id], old))
+        before = [(np.asarray(W)[None], np.asarray(b)[None]) for W, b in record.params]
+        parts.append(([n], [record.params_id], before))
     if len(rows_epochs):
         fresh = [next(_ids) for _ in range(len(rows_epochs))]
         parts.append((rows_epochs, fresh, [(np.asarray(W), np.asarray(b)) for W, b in rows]))
@@ -225,8 +225,8 @@ def committed(
         epochs = np.concatenate([np.asarray(p[0], np.int64) for p in parts])
         ids = np.concatenate([np.asarray(p[1], np.int64) for p in parts])
         layers = [
-            tuple(np.concatenate([p[2][k][j] for p in parts]) for j in (0, 1))
-            for k in range(len(record.params))
+            tuple(np.concatenate([p[2][layer][j] for p in parts]) for j in (0, 1))
+            for layer in range(len(record.params))
         ]
         if level:  # already thinned: new rows follow the same rule
             keep = thinned(epochs, level)
