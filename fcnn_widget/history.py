@@ -85,10 +85,10 @@ class _Stack:
             Wo[:n], bo[:n] = W[:n], b[:n]
         return replace(out, n=n)
 
-    def kept(self, mask: np.ndarray) -> _Stack:
-        """Only the rows where ``mask`` (n,) holds, in new buffers."""
+    def kept(self, mask: np.ndarray, capacity: int) -> _Stack:
+        """Only the rows where ``mask`` (n,) holds, in new buffers of ``capacity`` rows."""
         keep = np.flatnonzero(mask)
-        out = _Stack.empty([(W[0], b[0]) for W, b in self.layers], max(16, 2 * keep.size))
+        out = _Stack.empty([(W[0], b[0]) for W, b in self.layers], max(16, keep.size, capacity))
         k = keep.size
         out.epochs[:k], out.ids[:k] = self.epochs[keep], self.ids[keep]
         for (W, b), (Wo, bo) in zip(self.layers, out.layers):
@@ -213,19 +213,21 @@ def committed(
     parts = []  # (epochs, ids, per layer (W rows, b rows))
     # (a chunk of no epochs — a loss diverged in its first — leaves them the current ones)
     if record.params_kept and k > 0:
-        old = [(np.asarray(W)[None], np.asarray(b)[None]) for W, b in record.params]
-        parts.append(([n], [record.params_id], old))
+        before = [(np.asarray(W)[None], np.asarray(b)[None]) for W, b in record.params]
+        parts.append(([n], [record.params_id], before))
     if len(rows_epochs):
         fresh = [next(_ids) for _ in range(len(rows_epochs))]
         parts.append((rows_epochs, fresh, [(np.asarray(W), np.asarray(b)) for W, b in rows]))
     stack, level, kept_budget = record._stack, record.thinning, record.budget
-    room = max(1, budget // stack.row_bytes)
+    # rows one buffer may hold: thinning copies the kept rows to a new buffer while readers may
+    # still hold the old one, so two buffers together stay within the budget
+    room = max(1, budget // stack.row_bytes // 2)
     if parts:
         epochs = np.concatenate([np.asarray(p[0], np.int64) for p in parts])
         ids = np.concatenate([np.asarray(p[1], np.int64) for p in parts])
         layers = [
-            tuple(np.concatenate([p[2][k][j] for p in parts]) for j in (0, 1))
-            for k in range(len(record.params))
+            tuple(np.concatenate([p[2][layer][j] for p in parts]) for j in (0, 1))
+            for layer in range(len(record.params))
         ]
         if level:  # already thinned: new rows follow the same rule
             keep = thinned(epochs, level)
@@ -234,7 +236,7 @@ def committed(
         stack = stack.appended(epochs, ids, layers, room)
     if stack.n > room:
         level = _level_for(stack.epochs[: stack.n], max(1, room // 2), level)
-        stack = stack.kept(thinned(stack.epochs[: stack.n], level))
+        stack = stack.kept(thinned(stack.epochs[: stack.n], level), room)
         kept_budget = budget
     return Record(
         views["loss"],

@@ -7,11 +7,11 @@ only ``/proc/meminfo`` and the process limits): it allocates nothing the size of
 
 >>> check_points(2500)
 >>> check_pixels(800, 600, scale=2)
->>> check_dressing(theme="dark", background="#fff", width=800)
->>> check_dressing(background="not a colour")
+>>> check_size(800, "width")
+>>> check_size(-5, "width")
 Traceback (most recent call last):
 ...
-ValueError: background must be a CSS colour (a name such as 'white', '#rgb', '#rrggbb', 'rgb(r, g, b)', 'transparent') or None, got 'not a colour'
+ValueError: width must be a positive finite number of pixels, or None to follow the picture, got -5
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ import resource
 
 import numpy as np
 
-from .files import check_xml_text
-
 # One request may use at most this share of the memory available when it is made.
 MEMORY_FRACTION = 0.5
 MAX_CLASSES = 10_000  # output units of a classification task
@@ -33,7 +31,6 @@ MAX_CLASSES = 10_000  # output units of a classification task
 # of 32767 px is what browsers and image viewers handle.
 MAX_PNG_SIDE = 32_767
 MAX_PNG_BYTES = 2**30
-THEMES = ("light", "dark")
 
 
 class TooLarge(MemoryError, ValueError):
@@ -95,7 +92,8 @@ def check_param_shapes(params) -> None:
         return  # not pairs of arrays: the full check names what is wrong
     count = sum(math.prod(w) + math.prod(b) for w, b in shapes)
     check_bytes(
-        12 * count, f"params: {count:,} weights and biases ({human_bytes(4 * count)} per copy)"
+        12 * count,
+        f"params: a network of {count:,} weights and biases ({human_bytes(4 * count)} per copy)",
     )
 
 
@@ -179,33 +177,6 @@ def check_size(value, name: str) -> None:
         )
 
 
-def check_dressing(
-    *,
-    theme: str = "light",
-    background: str | None = None,
-    width: float | None = None,
-    height: float | None = None,
-    title: str = "",
-    caption: str = "",
-) -> None:
-    """The options that dress an exported picture: ``theme`` of :data:`THEMES`,
-    ``background`` a CSS colour or None (transparent), ``width``/``height`` positive
-    numbers of pixels or None, ``title``/``caption`` text XML can hold."""
-    if not isinstance(theme, str) or theme not in THEMES:
-        raise ValueError(f"unknown theme {theme!r}; valid choices are {', '.join(THEMES)}")
-    if background is not None and not is_css_colour(background):
-        raise ValueError(
-            "background must be a CSS colour (a name such as 'white', '#rgb', '#rrggbb', "
-            f"'rgb(r, g, b)', 'transparent') or None, got {background!r}"
-        )
-    check_size(width, "width")
-    check_size(height, "height")
-    for name, text in (("title", title), ("caption", caption)):
-        if not isinstance(text, str):
-            raise ValueError(f"{name} must be text (a str), got {type(text).__name__}")
-        check_xml_text(text, name)
-
-
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 _NUM = r"\s*[-+]?(?:\d+\.?\d*|\.\d+)%?\s*"
 _FUNC = re.compile(
@@ -236,7 +207,7 @@ def human_bytes(n: float) -> str:
 
 
 def _num(x) -> str:
-    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 def _meminfo_available() -> int:

@@ -35,7 +35,7 @@ class FitOptions:
     """One fit's arguments, validated in the caller before any thread starts."""
 
     epochs: int = 100
-    lr: float = 0.005
+    lr: float | None = None  # None: the optimizer's own, or training.DEFAULT_LR
     batch_size: int = 100
     optimizer: str | optax.GradientTransformation = "adam"
     snapshot_every: int = 1

@@ -156,7 +156,9 @@ class FCNN:
         >>> m.training, claim.release(), m.training
         (True, None, False)
         """
-        return training.take_claim(self._claims)
+        claim = training.take_claim(self._claims)
+        self._stop_requested = False  # a stop() from now on is for this fit, even before it runs
+        return claim
 
     @property
     def n_weights(self) -> int:
@@ -232,8 +234,12 @@ class FCNN:
         interrupts = training.Interrupts()
         try:
             interrupts.install()  # from here a first Ctrl-C is a flag, read between chunks
-            claim = training.take_claim(self._claims, claim)
+            fresh = claim is None
+            claim = training.take_claim(self._claims, claim, sys._getframe())
+            if fresh:  # (claim_fit reset it when it claimed; a refused fit must not reset it)
+                self._stop_requested = False
             training.bind_claim(claim, sys._getframe())
+            interrupts.claim = claim
             return self._train(settings, callback, interrupts)
         finally:
             try:
@@ -245,7 +251,6 @@ class FCNN:
     def _train(self, settings, callback, interrupts) -> History:
         """The fit itself, holding the model's claim: every chunk commits one record."""
         self.last_settings = settings
-        self._stop_requested = False
         self.history._commit(history_mod.ended(self.history.record, None))
         data = self.dataset
         tx, opt_state = training.init_optimizer(settings, self._params)
@@ -325,7 +330,7 @@ class FCNN:
         shapes = [(W.shape, b.shape) for W, b in self._params]
         if [(W.shape, b.shape) for W, b in layers] != shapes:
             raise ValueError(f"params must have the shapes {shapes}")
-        claim = training.take_claim(self._claims)
+        claim = training.take_claim(self._claims, frame=sys._getframe())
         try:
             self.history._commit(history_mod.with_params(self.history.record, layers))
         finally:

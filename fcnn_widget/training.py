@@ -98,9 +98,14 @@ class FitClaim:
         return where
 
 
-def take_claim(owner: dict, claim: FitClaim | None = None) -> FitClaim:
-    """Take the model's claim (``owner`` is its claim table), or raise :class:`TrainingBusy`."""
-    claim = FitClaim(owner) if claim is None else claim
+def take_claim(owner: dict, claim: FitClaim | None = None, frame=None) -> FitClaim:
+    """Take the model's claim (``owner`` is its claim table), or raise :class:`TrainingBusy`.
+    A new claim for the fit running in ``frame`` belongs to it before it is on the table,
+    so it goes stale with the fit even if an interrupt ends the fit right after this line."""
+    if claim is None:
+        claim = FitClaim(owner)
+        if frame is not None:
+            bind_claim(claim, frame)
     held = owner.setdefault("fit", claim)  # atomic: of two racing fits exactly one gets it
     if held is claim:
         return claim
@@ -126,10 +131,13 @@ class Interrupts:
     """Ctrl-C during a fit as a flag read between chunks: the first SIGINT only sets
     ``seen`` (so it cannot land between two writes, nor be swallowed inside JAX and let
     training run on); a second one raises ``KeyboardInterrupt`` as usual. Only the main
-    thread receives signals; elsewhere this does nothing."""
+    thread receives signals; elsewhere this does nothing. The handler acts only while
+    ``claim`` (the fit's) is live: one left installed by a fit that could not restore it
+    hands every signal to the handler it replaced."""
 
     def __init__(self) -> None:
         self.seen = False
+        self.claim: FitClaim | None = None
         self._handler = self._handle  # one bound method, to recognise it when restoring
         self._previous = None
 
@@ -137,7 +145,7 @@ class Interrupts:
         if threading.current_thread() is not threading.main_thread():
             return
         previous = signal.getsignal(signal.SIGINT)
-        if previous in (signal.SIG_IGN, None):
+        if previous in (signal.SIG_IGN, signal.SIG_DFL, None):
             return
         self._previous = previous
         signal.signal(signal.SIGINT, self._handler)
@@ -147,12 +155,11 @@ class Interrupts:
             signal.signal(signal.SIGINT, self._previous)
 
     def _handle(self, signum, frame) -> None:
-        if not self.seen:
+        if not self.seen and self.claim is not None and self.claim.live:
             self.seen = True
             return
         self.restore()
-        if callable(self._previous):
-            self._previous(signum, frame)
+        self._previous(signum, frame)  # the default handler raises KeyboardInterrupt
         raise KeyboardInterrupt
 
 

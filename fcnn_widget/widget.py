@@ -109,7 +109,7 @@ class FCNNWidget(_Traits, export.Exports):
     def fit(
         self,
         epochs: int = 100,
-        lr: float = 0.005,
+        lr: float | None = None,
         batch_size: int = 100,
         optimizer: str | optax.GradientTransformation = "adam",
         *,

@@ -210,3 +210,40 @@ def test_cancel_stops_a_background_fit_and_keeps_its_history():
     assert history.stopped == "stopped" and 0 < history.epochs < 100_000
     assert w.epoch == history.epochs
     training.check_history(history)
+
+
+def test_two_widgets_of_one_model_train_it_one_fit_at_a_time():
+    model = FCNN([4], dataset="prod")
+    first, second = FCNNWidget(model), FCNNWidget(model)
+    handle = first.fit(epochs=100_000, background=True)
+    try:
+        with pytest.raises(training.TrainingBusy, match="already running"):
+            second.fit(epochs=5, background=True)
+        with pytest.raises(training.TrainingBusy):
+            model.fit(epochs=5)
+        with pytest.raises(training.TrainingBusy):
+            second.fit(epochs=5)
+    finally:
+        handle.cancel()
+    handle.result(timeout=60)
+    training.check_history(model.history)
+    assert first.epoch == second.epoch == model.history.epochs  # both follow the one fit
+
+
+def test_settings_changed_while_a_background_fit_runs_see_whole_snapshots():
+    """A reader (the page's controls) never sees a half-recorded chunk."""
+    w = FCNNWidget(FCNN([4], dataset="prod"))
+    handle = w.fit(epochs=100_000, snapshot_every=1, background=True)
+    palettes = ["RdBu", "viridis", "plasma"]
+    try:
+        for i in range(30):
+            w.sample = (7 * i) % 2500
+            w.palette = palettes[i % 3]
+            w.norm = ["global", "component", "layer"][i % 3]
+            w.epoch = w.epochs[len(w.epochs) // 2]
+            w.want_timeline()
+    finally:
+        handle.cancel()
+    handle.result(timeout=60)
+    assert handle.exception() is None
+    training.check_history(w.model.history)
