@@ -52,33 +52,33 @@ def lut_rgba(values: np.ndarray, lo: float, hi: float, palette: colors.Palette, 
 
 
 # -- the local linear formula -----------------------------------------------------------------
-def formula_lhs(view: Scene, j: int) -> str:
+def formula_lhs(scene: Scene, j: int) -> str:
     """What the formula approximates: the output's logit (its pre-activation z⁽ᴸ⁾)."""
-    L = len(view.widths) - 1
-    if view.task == "regression":
-        return "ŷ" if view.widths[-1] == 1 else "ŷ" + subscript(j + 1)
-    if view.task == "binary":
+    L = len(scene.widths) - 1
+    if scene.task == "regression":
+        return "ŷ" if scene.widths[-1] == 1 else "ŷ" + subscript(j + 1)
+    if scene.task == "binary":
         return "logit ŷ"
     return "z" + layer_mark(L) + subscript(j)
 
 
-def formula_kind(view: Scene) -> str:
-    if view.activation in RELU_FAMILY:
+def formula_kind(scene: Scene) -> str:
+    if scene.activation in RELU_FAMILY:
         return "local linear map (the sample's linear region):"
     return "local linearisation (tangent at the sample):"
 
 
-def formulas(view: Scene, lay: Layout, sample: int) -> list[str]:
-    if view.local is None:
+def formulas(scene: Scene, lay: Layout, sample: int) -> list[str]:
+    if scene.local is None:
         return []
     x = lay.plane[0] if lay.plane else lay.chart[0]
     y = lay.formula_y
     out = [
         f'<text data-role="formula-kind" x="{x:.2f}" y="{y:.2f}" font-size="10" '
-        f'fill="currentColor" fill-opacity="0.75">{formula_kind(view)}</text>'
+        f'fill="currentColor" fill-opacity="0.75">{formula_kind(scene)}</text>'
     ]
-    for j in range(min(MAX_FORMULAS, view.widths[-1])):
-        text = formula_text(view.local[sample, j], formula_lhs(view, j))
+    for j in range(min(MAX_FORMULAS, scene.widths[-1])):
+        text = formula_text(scene.local[sample, j], formula_lhs(scene, j))
         out.append(
             f'<text data-role="formula" data-output="{j}" x="{x:.2f}" y="{y + 16 * (j + 1):.2f}" '
             f'font-size="11" fill="currentColor">{escape(text)}</text>'
@@ -86,25 +86,25 @@ def formulas(view: Scene, lay: Layout, sample: int) -> list[str]:
     return out
 
 
-def formula_lines(view: Scene) -> int:
-    return 0 if view.local is None else min(MAX_FORMULAS, view.widths[-1])
+def formula_lines(scene: Scene) -> int:
+    return 0 if scene.local is None else min(MAX_FORMULAS, scene.widths[-1])
 
 
 # -- which units are off --------------------------------------------------------------------------
-def off_marks(view: Scene, lay: Layout, sample: int) -> list[str]:
+def off_marks(scene: Scene, lay: Layout, sample: int) -> list[str]:
     """A cross over every hidden ReLU-family unit that is off (not z > 0) for the sample,
     shown or hidden per sample; a dashed ring around units off for every shown sample."""
-    if view.activation not in RELU_FAMILY:
+    if scene.activation not in RELU_FAMILY:
         return []
     out = [
         '<g data-role="off-marks" stroke="#7a7a7a" stroke-width="1.6" stroke-linecap="round" pointer-events="none">'
     ]
-    for k in range(1, len(view.widths) - 1):
-        z = view.slot_values(f"z{k}")
+    for k in range(1, len(scene.widths) - 1):
+        z = scene.slot_values(f"z{k}")
         dead = ~np.any(z > 0, axis=0)
         r = lay.radii[f"a{k}"]
         d = r * 0.75
-        for i in range(view.widths[k]):
+        for i in range(scene.widths[k]):
             cx, cy = lay.node(f"a{k}", i)
             shown = rules.off_visibility(float(z[sample, i]))
             out.append(
@@ -121,9 +121,9 @@ def off_marks(view: Scene, lay: Layout, sample: int) -> list[str]:
 
 
 # -- the plane: first-layer lines and linear regions ------------------------------------------------
-def _to_pixels(lay: Layout, view: Scene, points: np.ndarray) -> np.ndarray:
+def _to_pixels(lay: Layout, scene: Scene, points: np.ndarray) -> np.ndarray:
     px, py, pw, ph = lay.plane
-    xs, ys = view.grid.xs, view.grid.ys
+    xs, ys = scene.grid.xs, scene.grid.ys
     u = px + (points[:, 0] - xs[0]) / (xs[-1] - xs[0]) * pw
     v = py + (1 - (points[:, 1] - ys[0]) / (ys[-1] - ys[0])) * ph
     return np.stack([u, v], axis=1)
@@ -135,27 +135,27 @@ def unit_color(i: int) -> str:
     return matplotlib.colors.to_hex((r, g, b))
 
 
-def unit_lines(view: Scene, lay: Layout) -> list[str]:
+def unit_lines(scene: Scene, lay: Layout) -> list[str]:
     """Each first-layer unit's line w·x + b = 0, numbered and coloured by unit, with the
     side where the unit is on lightly shaded."""
-    if not view.style.show_lines or view.grid is None:
+    if not scene.style.show_lines or scene.grid is None:
         return []
-    xs, ys = view.grid.xs, view.grid.ys
+    xs, ys = scene.grid.xs, scene.grid.ys
     domain = ((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1])))
-    W, b = view.params[0]
+    W, b = scene.params[0]
     out = ['<g data-role="unit-lines">']
     for i in range(W.shape[1]):
         color = unit_color(i)
         polygon = analysis.on_side_polygon(W[:, i], float(b[i]), domain)
         if polygon is not None:
-            pts = " ".join(f"{u:.1f},{v:.1f}" for u, v in _to_pixels(lay, view, polygon))
+            pts = " ".join(f"{u:.1f},{v:.1f}" for u, v in _to_pixels(lay, scene, polygon))
             out.append(
                 f'<polygon data-role="on-side" data-index="{i}" points="{pts}" fill="{color}" fill-opacity="0.10"/>'
             )
         ends = analysis.clip_line(W[:, i], float(b[i]), domain)
         if ends is None:
             continue
-        (u0, v0), (u1, v1) = _to_pixels(lay, view, np.asarray(ends))
+        (u0, v0), (u1, v1) = _to_pixels(lay, scene, np.asarray(ends))
         out.append(
             f'<line data-role="unit-line" data-index="{i}" x1="{u0:.2f}" y1="{v0:.2f}" x2="{u1:.2f}" '
             f'y2="{v1:.2f}" stroke="{color}" stroke-width="2"/>'
@@ -169,11 +169,11 @@ def unit_lines(view: Scene, lay: Layout) -> list[str]:
     return out
 
 
-def region_map(view: Scene, lay: Layout) -> list[str]:
+def region_map(scene: Scene, lay: Layout) -> list[str]:
     """The plane split into the network's linear regions, one colour per activation pattern."""
-    if not view.style.show_regions or view.region_ids is None:
+    if not scene.style.show_regions or scene.region_ids is None:
         return []
-    ids = view.region_ids
+    ids = scene.region_ids
     cmap = matplotlib.colormaps["tab20"]
     table = np.array([cmap(i % 20) for i in range(int(ids.max()) + 1)])
     rgba = (table[ids] * 255).round().astype(np.uint8)
@@ -188,12 +188,12 @@ def region_map(view: Scene, lay: Layout) -> list[str]:
     ]
 
 
-def unit_tags(view: Scene, lay: Layout) -> list[str]:
+def unit_tags(scene: Scene, lay: Layout) -> list[str]:
     """The first hidden layer's unit numbers, in the colours of their lines on the plane."""
-    if not view.style.show_lines or view.grid is None or len(view.widths) < 3:
+    if not scene.style.show_lines or scene.grid is None or len(scene.widths) < 3:
         return []
     out = []
-    for i in range(view.widths[1]):
+    for i in range(scene.widths[1]):
         cx, cy = lay.node("z1", i)
         out.append(
             f'<text data-role="unit-tag" data-index="{i}" x="{cx:.2f}" y="{cy + lay.radii["z1"] + 10:.2f}" '
@@ -203,23 +203,23 @@ def unit_tags(view: Scene, lay: Layout) -> list[str]:
 
 
 # -- response maps and weight matrices ---------------------------------------------------------------
-def response_images(view: Scene, lay: Layout, slot: str, sample: int) -> list[str]:
+def response_images(scene: Scene, lay: Layout, slot: str, sample: int) -> list[str]:
     """Every neuron of a slot as a small map of its value over the input plane."""
     kind, k = slot[0], int(slot[1:])
-    start = view.offsets[slot]
-    rows = view.ranges[:, view.slot_group[slot]]
+    start = scene.offsets[slot]
+    rows = scene.ranges[:, scene.slot_group[slot]]
     lo, hi = float(rows[:, 0].min()), float(rows[:, 1].max())  # steady while scrubbing
-    n = len(view.response_axes[0])
+    n = len(scene.response_axes[0])
     r = lay.radii[slot]
     out = []
-    for i in range(view.widths[k]):
+    for i in range(scene.widths[k]):
         cx, cy = lay.node(slot, i)
-        grid = view.response[:, start + i].reshape(n, n)[::-1]  # top row = top of the plane
-        v = float(view.values[sample, start + i])
+        grid = scene.response[:, start + i].reshape(n, n)[::-1]  # top row = top of the plane
+        v = float(scene.values[sample, start + i])
         out.append(
             f'<image data-kind="{kind}" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(v)}" '
             f'x="{cx - r:.2f}" y="{cy - r:.2f}" width="{2 * r:.2f}" height="{2 * r:.2f}" '
-            f'preserveAspectRatio="none" href="{png_uri(lut_rgba(grid, lo, hi, view.style.palette))}"/>'
+            f'preserveAspectRatio="none" href="{png_uri(lut_rgba(grid, lo, hi, scene.style.palette))}"/>'
         )
         out.append(
             f'<rect data-role="response-frame" x="{cx - r:.2f}" y="{cy - r:.2f}" width="{2 * r:.2f}" '
@@ -228,13 +228,13 @@ def response_images(view: Scene, lay: Layout, slot: str, sample: int) -> list[st
     return out
 
 
-def weight_matrices(view: Scene, lay: Layout, sample: int) -> list[str]:
+def weight_matrices(scene: Scene, lay: Layout, sample: int) -> list[str]:
     """Each layer's W as a heatmap: row i = input unit i, column j = output unit j."""
-    if not view.style.show_matrices:
+    if not scene.style.show_matrices:
         return []
     out = ['<g data-role="matrices">']
-    for k, ((x, y, cell), (W, _)) in enumerate(zip(lay.matrices, view.params), start=1):
-        lo, hi = view.range_of(f"w{k}", sample)
+    for k, ((x, y, cell), (W, _)) in enumerate(zip(lay.matrices, scene.params), start=1):
+        lo, hi = scene.range_of(f"w{k}", sample)
         title = "W" + layer_mark(k)
         out.append(
             f'<text data-role="matrix-title" x="{x:.2f}" y="{y - 6:.2f}" font-size="10" '
@@ -243,7 +243,7 @@ def weight_matrices(view: Scene, lay: Layout, sample: int) -> list[str]:
         for i in range(W.shape[0]):
             for j in range(W.shape[1]):
                 w = float(W[i, j])
-                fill = rules.cell_fill(w, lo, hi, view.style.palette.colors)
+                fill = rules.cell_fill(w, lo, hi, scene.style.palette.colors)
                 out.append(
                     f'<rect data-role="wcell" data-layer="{k}" data-from="{i}" data-to="{j}" '
                     f'data-value="{fmt.exact(w)}" x="{x + j * cell:.2f}" y="{y + i * cell:.2f}" '

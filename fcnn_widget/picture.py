@@ -37,12 +37,12 @@ MIN_LABEL_RADIUS = 9.0  # smaller neurons carry no printed value (hover shows it
 NONFINITE_STROKE = rules.ACCENT  # edges whose weight is NaN or ±Inf
 
 
-def to_svg(view: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = True) -> str:
+def to_svg(scene: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = True) -> str:
     """The whole picture for ``sample`` as one SVG document (a string). ``points=False``
     leaves the plane's data points out (the widget sends them once, apart)."""
-    sample = check_sample(sample, view)
-    style = view.style
-    lay = layout_of(view)
+    sample = check_sample(sample, scene)
+    style = scene.style
+    lay = layout_of(scene)
     theme = THEMES[style.theme]
     # One side given: the other follows the picture's aspect ratio.
     scale = (
@@ -61,58 +61,58 @@ def to_svg(view: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = Tr
             f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
             f'color="{theme["fg"]}" data-uid="{uid}">'
         ),
-        _defs(view, uid),
+        _defs(scene, uid),
     ]
     if style.background:
         out.append(
             f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>'
         )
-    out += _header(view, lay, sample)
-    out += _edges(view, lay, sample)
-    out += _neurons(view, lay, sample, uid)
-    out += overlays.off_marks(view, lay, sample)
-    out += overlays.unit_tags(view, lay)
-    out += overlays.weight_matrices(view, lay, sample)
-    out += _bars(view, lay, sample, uid)
-    if view.grid is not None:
-        out += _plane(view, lay, sample, points)
+    out += _header(scene, lay, sample)
+    out += _edges(scene, lay, sample)
+    out += _neurons(scene, lay, sample, uid)
+    out += overlays.off_marks(scene, lay, sample)
+    out += overlays.unit_tags(scene, lay)
+    out += overlays.weight_matrices(scene, lay, sample)
+    out += _bars(scene, lay, sample, uid)
+    if scene.grid is not None:
+        out += _plane(scene, lay, sample, points)
     else:
-        out += _input_panel(view, lay, sample, uid)
-    out += overlays.formulas(view, lay, sample)
-    out += _chart(view, lay)
+        out += _input_panel(scene, lay, sample, uid)
+    out += overlays.formulas(scene, lay, sample)
+    out += _chart(scene, lay)
     out.append("</svg>")
     return "\n".join(out)
 
 
-def layout_of(view: Scene) -> Layout:
-    """Where everything of this view's picture sits."""
+def layout_of(scene: Scene) -> Layout:
+    """Where everything of this scene's picture sits."""
     return network_layout(
-        view.widths,
-        n_groups=len(view.group_names),
-        has_plane=view.grid is not None,
+        scene.widths,
+        n_groups=len(scene.group_names),
+        has_plane=scene.grid is not None,
         side_panel=True,  # the plane, or for other input widths the sample's inputs
-        title=bool(view.style.title),
-        formula_lines=overlays.formula_lines(view),
-        matrices=view.style.show_matrices,
+        title=bool(scene.style.title),
+        formula_lines=overlays.formula_lines(scene),
+        matrices=scene.style.show_matrices,
     )
 
 
-def stable_uid(view: Scene, sample: int) -> str:
+def stable_uid(scene: Scene, sample: int) -> str:
     """An id prefix that follows the picture's content: two different pictures inlined in
     one page never share gradient or pattern ids, and one picture is always the same file."""
-    digest = hashlib.sha1(view.values[sample].tobytes())
-    for W, b in view.params:
+    digest = hashlib.sha1(scene.values[sample].tobytes())
+    for W, b in scene.params:
         digest.update(W.tobytes() + b.tobytes())
-    digest.update(repr(view.style).encode())
+    digest.update(repr(scene.style).encode())
     return "fcnn-" + digest.hexdigest()[:10]
 
 
-def check_sample(sample, view: Scene) -> int:
+def check_sample(sample, scene: Scene) -> int:
     if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)):
         raise ValueError(f"sample must be an integer index, got {sample!r}")
-    if not 0 <= sample < view.n_samples:
+    if not 0 <= sample < scene.n_samples:
         raise ValueError(
-            f"sample {sample} is out of range; valid samples are 0..{view.n_samples - 1}"
+            f"sample {sample} is out of range; valid samples are 0..{scene.n_samples - 1}"
         )
     return int(sample)
 
@@ -126,25 +126,25 @@ def slot_title(slot: str, n_layers: int) -> str:
     return kind + layer_mark(k)
 
 
-def ring_position(view: Scene, lay: Layout, sample: int) -> tuple[float, float]:
+def ring_position(scene: Scene, lay: Layout, sample: int) -> tuple[float, float]:
     """Pixel position of a sample in the input plane (:func:`rules.ring_position`)."""
-    xs, ys = view.grid.xs, view.grid.ys
+    xs, ys = scene.grid.xs, scene.grid.ys
     domain = float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
-    x, y = float(view.X[sample, 0]), float(view.X[sample, 1])
+    x, y = float(scene.X[sample, 0]), float(scene.X[sample, 1])
     return rules.ring_position(x, y, lay.plane, domain)
 
 
-def target_text(view: Scene, sample: int, j: int) -> str:
+def target_text(scene: Scene, sample: int, j: int) -> str:
     """What stands beside output neuron j (:func:`rules.target_text`); none without targets."""
-    if view.targets is None:
+    if scene.targets is None:
         return ""
-    y = float(view.targets[sample, rules.target_column(view.task, j)])
-    return rules.target_text(view.task, y, j)
+    y = float(scene.targets[sample, rules.target_column(scene.task, j)])
+    return rules.target_text(scene.task, y, j)
 
 
 # -- pieces ----------------------------------------------------------------------------------
-def _defs(view: Scene, uid: str) -> str:
-    pal = view.style.palette.colors
+def _defs(scene: Scene, uid: str) -> str:
+    pal = scene.style.palette.colors
     entries = [round(i / 32 * (len(pal) - 1)) for i in range(33)]
     stops = "".join(
         f'<stop offset="{fmt.fixed(i / 32, 4)}" stop-color="{pal[e]}" data-lut="{e}"/>'
@@ -158,32 +158,32 @@ def _defs(view: Scene, uid: str) -> str:
     )
 
 
-def _header(view: Scene, lay: Layout, sample: int) -> list[str]:
+def _header(scene: Scene, lay: Layout, sample: int) -> list[str]:
     out = []
-    style = view.style
+    style = scene.style
     y = 22
     if style.title:
         out.append(
             f'<text data-role="title" x="{lay.width / 2:.2f}" y="{y}" text-anchor="middle" font-size="16" font-weight="bold" fill="currentColor">{escape(style.title)}</text>'
         )
         y += 26
-    units = "-".join(map(str, view.widths))
+    units = "-".join(map(str, scene.widths))
     out.append(
-        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(view.activation)}</text>'
+        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(scene.activation)}</text>'
     )
     out.append(
-        f'<text data-role="sample" x="150" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(view, sample)}</text>'
+        f'<text data-role="sample" x="150" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(scene, sample)}</text>'
     )
     out.append(
-        f'<text data-role="epoch" x="330" y="{y}" font-size="12" fill="currentColor">{epoch_caption(view.epoch, len(view.loss))}</text>'
+        f'<text data-role="epoch" x="330" y="{y}" font-size="12" fill="currentColor">{epoch_caption(scene.epoch, len(scene.loss))}</text>'
     )
-    n_layers = len(view.widths) - 1
+    n_layers = len(scene.widths) - 1
     for slot, x in lay.column_x.items():
         out.append(
             f'<text data-role="column-title" x="{x:.2f}" y="{lay.top - 14:.2f}" text-anchor="middle" font-size="13" fill="currentColor">{slot_title(slot, n_layers)}</text>'
         )
     for k in range(1, n_layers + 1):
-        name = view.activation if k < n_layers else OUTPUT_NAMES[view.task]
+        name = scene.activation if k < n_layers else OUTPUT_NAMES[scene.task]
         mid = (lay.column_x[f"z{k}"] + lay.column_x[f"a{k}"]) / 2
         below = max(y for _, y in lay.nodes[f"z{k}"]) + lay.radii[f"z{k}"] + 16
         out.append(
@@ -196,18 +196,18 @@ def _header(view: Scene, lay: Layout, sample: int) -> list[str]:
     return out
 
 
-def sample_caption(view: Scene, sample: int) -> str:
-    return rules.sample_caption(sample, view.n_samples)
+def sample_caption(scene: Scene, sample: int) -> str:
+    return rules.sample_caption(sample, scene.n_samples)
 
 
-def shown_edges(view: Scene) -> list[np.ndarray]:
+def shown_edges(scene: Scene) -> list[np.ndarray]:
     """Which weights are drawn, per layer, as (m, 2) index pairs (from, to): all of them up
     to ``max_edges``; past it the strongest |w| into each neuron, within the budget split
     over the layers by their size (the hover and the matrices still give every weight)."""
-    total = sum(W.size for W, _ in view.params)
-    budget = view.style.max_edges
+    total = sum(W.size for W, _ in scene.params)
+    budget = scene.style.max_edges
     out = []
-    for W, _ in view.params:
+    for W, _ in scene.params:
         if total <= budget:
             i, j = np.meshgrid(np.arange(W.shape[0]), np.arange(W.shape[1]), indexing="ij")
             out.append(np.stack([i.ravel(), j.ravel()], axis=1))
@@ -220,23 +220,23 @@ def shown_edges(view: Scene) -> list[np.ndarray]:
     return out
 
 
-def _edges(view: Scene, lay: Layout, sample: int) -> list[str]:
+def _edges(scene: Scene, lay: Layout, sample: int) -> list[str]:
     out = ['<g data-role="edges" stroke-linecap="round">']
-    shown = shown_edges(view)
-    for k, ((W, _), pairs) in enumerate(zip(view.params, shown), start=1):
-        lo, hi = view.range_of(f"w{k}", sample)
+    shown = shown_edges(scene)
+    for k, ((W, _), pairs) in enumerate(zip(scene.params, shown), start=1):
+        lo, hi = scene.range_of(f"w{k}", sample)
         source, target = f"a{k - 1}" if k > 1 else "x0", f"z{k}"
         r_from, r_to = lay.radii[source], lay.radii[target]
         for i, j in pairs.tolist():
             w = float(W[i, j])
-            stroke, wide = edge_style(w, lo, hi, view.style.palette)
+            stroke, wide = edge_style(w, lo, hi, scene.style.palette)
             (x1, y1), (x2, y2) = lay.node(source, i), lay.node(target, j)
             out.append(
                 f'<line data-kind="w" data-layer="{k}" data-from="{i}" data-to="{j}" data-value="{fmt.exact(w)}" '
                 f'x1="{x1 + r_from:.2f}" y1="{y1:.2f}" x2="{x2 - r_to:.2f}" y2="{y2:.2f}" stroke="{stroke}" stroke-width="{wide}"/>'
             )
     out.append("</g>")
-    drawn, total = sum(len(p) for p in shown), sum(W.size for W, _ in view.params)
+    drawn, total = sum(len(p) for p in shown), sum(W.size for W, _ in scene.params)
     if drawn < total:
         out.append(
             f'<text data-role="edge-note" x="16" y="{lay.net_bottom + 4:.2f}" font-size="10" fill="currentColor" '
@@ -250,9 +250,9 @@ def edge_style(w: float, lo: float, hi: float, palette: colors.Palette) -> tuple
     return rules.edge_style(w, lo, hi, palette.colors)
 
 
-def _neurons(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
+def _neurons(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     out = ['<g data-role="neurons">']
-    n_layers = len(view.widths) - 1
+    n_layers = len(scene.widths) - 1
     # z -> a connectors first, so circles cover their ends (not for layers drawn as grids).
     for k in range(1, n_layers + 1):
         if f"z{k}" in lay.blocks:
@@ -261,23 +261,23 @@ def _neurons(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
             out.append(
                 f'<line data-role="connector" x1="{zx:.2f}" y1="{zy:.2f}" x2="{ax:.2f}" y2="{ay:.2f}" stroke="currentColor" stroke-opacity="0.45" stroke-width="1.5"/>'
             )
-    response = view.style.view == "response" and view.response is not None
-    for slot in view.slots:
+    response = scene.style.view == "response" and scene.response is not None
+    for slot in scene.slots:
         kind, k = slot[0], int(slot[1:])
-        values = view.slot_values(slot)[sample]
+        values = scene.slot_values(slot)[sample]
         r = lay.radii[slot]
         thin = 1 if slot not in lay.blocks else 0.4
         if response:
-            out += overlays.response_images(view, lay, slot, sample)
+            out += overlays.response_images(scene, lay, slot, sample)
         for i, v in enumerate(values):
             cx, cy = lay.node(slot, i)
-            fill, ink = _fill_and_ink(view, slot, sample, float(v), uid)
+            fill, ink = _fill_and_ink(scene, slot, sample, float(v), uid)
             if not response:
                 out.append(
                     f'<circle data-kind="{kind}" data-layer="{k}" data-index="{i}" data-value="{fmt.exact(v)}" '
                     f'cx="{cx:.2f}" cy="{cy:.2f}" r="{r:.2f}" fill="{fill}" stroke="currentColor" stroke-width="{thin}"/>'
                 )
-            if view.style.show_values and r >= MIN_LABEL_RADIUS and not response:
+            if scene.style.show_values and r >= MIN_LABEL_RADIUS and not response:
                 out.append(
                     f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" pointer-events="none" '
                     f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
@@ -289,21 +289,21 @@ def _neurons(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
                 )
             if kind == "a" and k == n_layers:
                 out.append(
-                    f'<text data-target="{i}" x="{cx + r + 6:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(view, sample, i)}</text>'
+                    f'<text data-target="{i}" x="{cx + r + 6:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(scene, sample, i)}</text>'
                 )
         if kind == "z":
-            out += _biases(view, lay, k, sample, uid)
+            out += _biases(scene, lay, k, sample, uid)
     out.append("</g>")
     return out
 
 
-def _biases(view: Scene, lay: Layout, k: int, sample: int, uid: str) -> list[str]:
+def _biases(scene: Scene, lay: Layout, k: int, sample: int, uid: str) -> list[str]:
     out = []
-    lo, hi = view.range_of(f"b{k}", sample)
+    lo, hi = scene.range_of(f"b{k}", sample)
     r = lay.radii[f"z{k}"]
     side = max(6.0, r * 0.6) if f"z{k}" not in lay.blocks else max(1.5, r * 0.6)
-    pal = view.style.palette
-    for i, bias in enumerate(view.params[k - 1][1]):
+    pal = scene.style.palette
+    for i, bias in enumerate(scene.params[k - 1][1]):
         cx, cy = lay.node(f"z{k}", i)
         fill = rules.fill_and_ink(float(bias), lo, hi, pal.colors, pal.ink, uid)[0]
         x = cx - r * 0.7 - side
@@ -315,9 +315,9 @@ def _biases(view: Scene, lay: Layout, k: int, sample: int, uid: str) -> list[str
     return out
 
 
-def _fill_and_ink(view: Scene, slot: str, sample: int, v: float, uid: str) -> tuple[str, str]:
-    lo, hi = view.range_of(slot, sample)
-    palette = view.style.palette
+def _fill_and_ink(scene: Scene, slot: str, sample: int, v: float, uid: str) -> tuple[str, str]:
+    lo, hi = scene.range_of(slot, sample)
+    palette = scene.style.palette
     return rules.fill_and_ink(v, lo, hi, palette.colors, palette.ink, uid)
 
 
@@ -334,11 +334,11 @@ def group_label(name: str, n_layers: int) -> str:
     return slot_title(name, n_layers) if name[0] in "xza" else name[0] + layer_mark(int(name[1:]))
 
 
-def _bars(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
+def _bars(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     out = ['<g data-role="colorbars">']
-    n_layers = len(view.widths) - 1
-    row = view.ranges[sample if view.ranges.shape[0] > 1 else 0]
-    for g, ((x, y), name) in enumerate(zip(lay.bar_positions, view.group_names)):
+    n_layers = len(scene.widths) - 1
+    row = scene.ranges[sample if scene.ranges.shape[0] > 1 else 0]
+    for g, ((x, y), name) in enumerate(zip(lay.bar_positions, scene.group_names)):
         lo, hi = float(row[g, 0]), float(row[g, 1])
         out.append(
             f'<text data-role="bar-title" x="{x:.2f}" y="{y - 4:.2f}" font-size="10" fill="currentColor">{escape(group_label(name, n_layers))}</text>'
@@ -356,9 +356,9 @@ def _bars(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     return out
 
 
-def _plane(view: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
+def _plane(scene: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     px, py, pw, ph = lay.plane
-    grid = view.grid
+    grid = scene.grid
     out = [
         f'<g data-role="plane" data-x0="{fmt.exact(grid.xs[0])}" data-x1="{fmt.exact(grid.xs[-1])}" data-y0="{fmt.exact(grid.ys[0])}" data-y1="{fmt.exact(grid.ys[-1])}">'
     ]
@@ -367,18 +367,18 @@ def _plane(view: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     )
     out.append(
         f'<image data-role="estimate" x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" preserveAspectRatio="none" '
-        f'href="{_estimate_png(view)}"/>'
+        f'href="{_estimate_png(scene)}"/>'
     )
     out.append(
         f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>'
     )
-    out += overlays.region_map(view, lay)
+    out += overlays.region_map(scene, lay)
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out.append(
-        f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(view) if points else ""}</g>'
+        f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(scene) if points else ""}</g>'
     )
-    out += overlays.unit_lines(view, lay)
-    rx, ry = ring_position(view, lay, sample)
+    out += overlays.unit_lines(scene, lay)
+    rx, ry = ring_position(scene, lay, sample)
     out.append(
         f'<circle data-role="ring" cx="{fmt.fixed(rx, 2)}" cy="{fmt.fixed(ry, 2)}" r="7" fill="none" stroke="#ffffff" stroke-width="4"/>'
     )
@@ -403,17 +403,17 @@ def _plane(view: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     return out
 
 
-def input_range(view: Scene) -> tuple[float, float]:
+def input_range(scene: Scene) -> tuple[float, float]:
     """The inputs' own range over every shown sample: the panel's colour scale (the page
     gets it in its meta)."""
-    return view.x_range
+    return scene.x_range
 
 
-def _input_panel(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
+def _input_panel(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     """The sample's input values as a grid of cells (an image for square inputs such as
     8x8 digits), where 2-D inputs have their plane."""
     px, py, pw, ph = lay.plane
-    n = view.widths[0]
+    n = scene.widths[0]
     cols = math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     cell = min(pw / cols, ph / rows)
@@ -421,9 +421,9 @@ def _input_panel(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
         f'<g data-role="input-panel" shape-rendering="crispEdges"><text x="{px:.2f}" y="{py - 14:.2f}" font-size="12" '
         f'fill="currentColor">input x of the sample ({n} values)</text>'
     ]
-    lo, hi = input_range(view)
-    pal = view.style.palette
-    for i, v in enumerate(view.slot_values("x0")[sample]):
+    lo, hi = input_range(scene)
+    pal = scene.style.palette
+    for i, v in enumerate(scene.slot_values("x0")[sample]):
         fill = rules.fill_and_ink(float(v), lo, hi, pal.colors, pal.ink, uid)[0]
         out.append(
             f'<rect data-role="input-pixel" data-index="{i}" x="{px + (i % cols) * cell:.2f}" '
@@ -436,42 +436,42 @@ def _input_panel(view: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     return out
 
 
-def points_markup(view: Scene) -> str:
+def points_markup(scene: Scene) -> str:
     """The data points of the plane coloured by their targets (inside its points group)."""
-    grid = view.grid
+    grid = scene.grid
     if grid is None:
         return ""
-    px, py, pw, ph = layout_of(view).plane
-    lo, hi = view.plane_range
+    px, py, pw, ph = layout_of(scene).plane
+    lo, hi = scene.plane_range
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out = []
-    for i in range(min(view.n_samples, MAX_PLANE_POINTS)):
-        x, y = float(view.X[i, 0]), float(view.X[i, 1])
-        t = float(view.targets[i, 0]) if view.targets is not None else np.nan
-        fill = colors.color_of(t, lo, hi, view.style.palette, "#999999")
+    for i in range(min(scene.n_samples, MAX_PLANE_POINTS)):
+        x, y = float(scene.X[i, 0]), float(scene.X[i, 1])
+        t = float(scene.targets[i, 0]) if scene.targets is not None else np.nan
+        fill = colors.color_of(t, lo, hi, scene.style.palette, "#999999")
         cx = px + (x - x0) / (x1 - x0) * pw
         cy = py + (1 - (y - y0) / (y1 - y0)) * ph
         out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.2" fill="{fill}"/>')
     return "".join(out)
 
 
-def _estimate_png(view: Scene) -> str:
+def _estimate_png(scene: Scene) -> str:
     """The model's estimate over the grid, coloured like the targets, as a PNG data URI
     (slightly transparent, so the target-coloured points stand out on it)."""
-    values = view.grid.values
-    if view.task == "multiclass":
+    values = scene.grid.values
+    if scene.task == "multiclass":
         scalar = np.argmax(values, axis=-1).astype(np.float64)
     else:
         scalar = values[..., 0].astype(np.float64)
-    lo, hi = view.plane_range
+    lo, hi = scene.plane_range
     # Row 0 of the grid is the lowest y: flip so the image's top row is the top of the plane.
-    return overlays.png_uri(overlays.lut_rgba(scalar[::-1], lo, hi, view.style.palette, alpha=200))
+    return overlays.png_uri(overlays.lut_rgba(scalar[::-1], lo, hi, scene.style.palette, alpha=200))
 
 
-def _chart(view: Scene, lay: Layout) -> list[str]:
+def _chart(scene: Scene, lay: Layout) -> list[str]:
     x, y, w, h = lay.chart
     out = ['<g data-role="loss-chart">']
-    loss = np.asarray(view.loss, np.float64)
+    loss = np.asarray(scene.loss, np.float64)
     title = "training loss (log scale)"
     out.append(
         f'<text x="{x:.2f}" y="{y - 6:.2f}" font-size="12" fill="currentColor">{title}</text>'
@@ -480,8 +480,8 @@ def _chart(view: Scene, lay: Layout) -> list[str]:
         f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-width="1"/>'
     )
     series = [("train", loss, "")]
-    if view.test_loss is not None and len(view.test_loss):
-        series.append(("test", np.asarray(view.test_loss, np.float64), ' stroke-dasharray="4 3"'))
+    if scene.test_loss is not None and len(scene.test_loss):
+        series.append(("test", np.asarray(scene.test_loss, np.float64), ' stroke-dasharray="4 3"'))
     finite = np.concatenate([s[np.isfinite(s) & (s > 0)] for _, s, _ in series])
     if loss.size == 0 or finite.size == 0:
         out.append(
@@ -507,7 +507,7 @@ def _chart(view: Scene, lay: Layout) -> list[str]:
     out.append(
         f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{10**bottom:.3g}</text>'
     )
-    mx = epoch_marker_x(view.epoch, n, lay.chart)
+    mx = epoch_marker_x(scene.epoch, n, lay.chart)
     out.append(
         f'<line data-role="epoch-marker" x1="{fmt.fixed(mx, 2)}" y1="{y:.2f}" x2="{fmt.fixed(mx, 2)}" y2="{y + h:.2f}" stroke="{rules.ACCENT}" stroke-width="1.5"/>'
     )
