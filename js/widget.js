@@ -46,6 +46,10 @@ function render({ model, el }) {
   let source = null;
   let pic = null;
   let epochTimer = null;
+  // The epoch the page shows: the user's last pick, or the kernel's epoch trait. A frame the
+  // kernel drew for an epoch the user has since left (a slow kernel answering an earlier
+  // step of the slider) must not pull the page back to it.
+  let wantedEpoch = model.get("epoch");
 
   const setTrait = (name, value) => { model.set(name, value); commit(model); };
   // A palette picked in the page: recolour at once where the picture allows it (the kernel's
@@ -71,6 +75,7 @@ function render({ model, el }) {
   const epochControl = buildEpochControl({
     onEpoch: (index) => {
       askForTimeline();
+      wantedEpoch = state.epochs[index];
       show(sample, index);
       clearTimeout(epochTimer);
       epochTimer = setTimeout(() => setTrait("epoch", state.epochs[index]), EPOCH_SYNC_DELAY_MS);
@@ -114,7 +119,8 @@ function render({ model, el }) {
     if (points) points.innerHTML = model.get("_points");
     pic = svg ? indexPicture(svg) : null;
     controls.showSettings();
-    show(sample, state.epochs.indexOf(state.meta.epoch));
+    const wanted = state.epochs.indexOf(wantedEpoch);
+    show(sample, wanted >= 0 ? wanted : state.epochs.indexOf(state.meta.epoch));
   }
 
   // Several traits change together when the kernel updates: redraw once for all of them
@@ -137,11 +143,13 @@ function render({ model, el }) {
   const onTimeline = () => { state = readState(model); if (epochIndex >= 0) show(sample, epochIndex); };
   const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
   const onSettings = () => controls.showSettings();
+  const onEpochTrait = () => { wantedEpoch = model.get("epoch"); };
   const onProgress = () => training.show(model.get("_progress"));
   for (const key of DATA_KEYS) model.on(`change:${key}`, onData[key]);
   for (const key of TIMELINE_KEYS) model.on(`change:${key}`, onTimeline);
   for (const key of SETTING_KEYS) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
+  model.on("change:epoch", onEpochTrait);
   model.on("change:_progress", onProgress);
 
   const selectSample = (s) => { show(s, epochIndex); setTrait("sample", s); };
@@ -194,6 +202,7 @@ function render({ model, el }) {
     for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
     for (const key of SETTING_KEYS) model.off(`change:${key}`, onSettings);
     model.off("change:sample", onSampleTrait);
+    model.off("change:epoch", onEpochTrait);
     model.off("change:_progress", onProgress);
     figure.removeEventListener("click", onClick);
     figure.removeEventListener("mouseleave", onLeave);
