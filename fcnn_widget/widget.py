@@ -30,7 +30,7 @@ import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, analysis, colors, export, overlays, picture, ui_poll
+from . import adapters, analysis, colors, export, hosts, overlays, picture, ui_poll
 from . import view as views
 from .model import FCNN
 from .network import RELU_FAMILY
@@ -217,11 +217,16 @@ class FCNNWidget(anywidget.AnyWidget):
         interrupt instead, which stops training with history and parameters kept.
         ``await w.fit_async(...)`` trains in a worker thread instead; ``background=True``
         trains in a thread and returns it at once, leaving the notebook free (not in hosts
-        that drop messages from threads, such as Colab). :meth:`stop` ends any of them
-        after the current chunk.
+        that drop messages from threads, such as Colab). In marimo, which runs a cell to its
+        end before it reads the page, ``fit`` always trains in the background
+        (:func:`.hosts.fit_in_background`). :meth:`stop` ends any of them after the current
+        chunk.
         """
         args = (epochs, lr, batch_size, optimizer, snapshot_every)
         self._refuse_second_fit()
+        # Host hook (hosts.py): marimo cannot deliver Stop to a running cell, but threads stream.
+        if hosts.fit_in_background(hosts.detect()):
+            background = True
         if background:
             self._thread = threading.Thread(target=self._train, args=(*args, False), daemon=True)
             self._thread.start()
