@@ -7,6 +7,8 @@ import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.j
 import { attachTooltip } from "./tooltip.js";
 import { buildToolbar } from "./toolbar.js";
 import { describePoint, showRegionPattern } from "./analysis.js";
+import { followHostTheme } from "./theme.js";
+import { fitPicture } from "./fit.js";
 
 const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_epochs", "_history", "_window"];
 // What a move of the kernel's window of samples changes: no new picture, only its data.
@@ -38,6 +40,7 @@ function render({ model, el }) {
   el.classList.add("fcnn-widget");
   el.tabIndex = 0;
   el.setAttribute("data-lm-suppress-shortcuts", "true");
+  const stopFollowingTheme = followHostTheme(el);
   const figure = document.createElement("div");
   figure.className = "fcnn-figure";
   let state = readState(model);
@@ -85,6 +88,7 @@ function render({ model, el }) {
   controls.bar.appendChild(epochControl.bar);
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
+  const stopFitting = fitPicture(el, figure);
 
   /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
   function show(s, index) {
@@ -166,9 +170,13 @@ function render({ model, el }) {
   // JupyterLab reads keys at the document in the capture phase (its shortcuts: Enter, digits,
   // arrows). Keys meant for this widget stop at the window, before that: all keys typed in
   // its inputs, and the arrows that scrub samples when the widget itself has focus.
+  // composedPath, not event.target: inside a shadow root (marimo) the window sees the
+  // shadow host as the target.
   const onKey = (event) => {
-    if (!el.contains(event.target)) return;
-    const inInput = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement;
+    const path = event.composedPath();
+    if (!path.includes(el)) return;
+    const target = path[0];
+    const inInput = target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
     if (inInput) {
       if (!(event.key === "Enter" && event.shiftKey) && event.key !== "Escape") event.stopPropagation();
       return;
@@ -208,6 +216,8 @@ function render({ model, el }) {
     figure.removeEventListener("mouseleave", onLeave);
     window.removeEventListener("keydown", onKey, true);
     dropTooltip();
+    stopFollowingTheme();
+    stopFitting();
   };
 }
 
