@@ -30,7 +30,7 @@ import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, analysis, colors, export, hosts, overlays, picture, ui_poll
+from . import adapters, analysis, colors, export, hosts, overlays, picture, static_repr, ui_poll
 from . import view as views
 from .model import FCNN
 from .network import RELU_FAMILY
@@ -307,6 +307,31 @@ class FCNNWidget(anywidget.AnyWidget):
         slot = "x0" if kind == "x" else f"{kind}{layer}"
         value = float(self.frame.slot_values(slot)[sample, index])
         return self.frame.color(slot, sample, value)
+
+    # -- static renderers (static_repr.py): the picture beside the live widget's view -----------
+    def _repr_mimebundle_(self, **kwargs):
+        data, metadata = static_repr.split_bundle(super()._repr_mimebundle_(**kwargs))
+        return {**data, **self._static_bundle()}, metadata
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        static = self._static_bundle()
+        if fallback := static_repr.fallback_html(static):
+            display(fallback, raw=True)  # for nbconvert & co.; hidden where the widget renders
+        data, metadata = static_repr.split_bundle(super()._repr_mimebundle_())
+        display({**data, **static}, metadata=metadata, raw=True)
+
+    def _static_bundle(self) -> dict:
+        frame, sample = self.frame, self.sample
+        uid = picture.stable_uid(frame, sample)
+        return static_repr.static_bundle(
+            lambda: picture.to_svg(frame, sample, uid=uid),
+            static_repr.describe(
+                frame.widths, frame.activation, sample, frame.n_samples, frame.epoch, frame.task
+            ),
+            smaller=lambda: picture.to_svg(frame, sample, uid=uid, points=False),
+        )
 
     def close(self) -> None:
         if getattr(self, "model", None) is not None:  # absent if __init__ failed early
