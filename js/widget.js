@@ -84,6 +84,15 @@ function render({ model, el }) {
       epochTimer = setTimeout(() => setTrait("epoch", state.epochs[index]), EPOCH_SYNC_DELAY_MS);
     },
   });
+  // A saved page (no kernel) holds the epochs of one sample only: elsewhere the control is
+  // disabled, with a note that says why, and shows the epoch the picture shows.
+  const offline = model.kernel === false;
+  const epochSlider = epochControl.bar.querySelector('[data-control="epoch-slider"]');
+  const epochNote = document.createElement("span");
+  epochNote.className = "fcnn-hint";
+  epochNote.dataset.control = "epoch-note";
+  epochNote.hidden = true;
+  epochControl.bar.appendChild(epochNote);
   const training = buildTrainingBar({ onStop: () => send(model, { type: "stop" }) });
   controls.bar.appendChild(epochControl.bar);
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
@@ -111,7 +120,13 @@ function render({ model, el }) {
       moveRing(pic.svg, state, sample);
     }
     // The slider stays where the user put it, also while the timeline is on its way.
-    epochControl.show(epochIndex >= 0 ? epochIndex : nearestIndex(state.epochs, state.meta.epoch), state.epochs);
+    const scrubbable = !offline || timelineFits(state, sample);
+    const at = epochIndex >= 0 && scrubbable ? epochIndex : nearestIndex(state.epochs, source.epoch);
+    epochControl.show(at, state.epochs);
+    epochSlider.disabled = !scrubbable;
+    epochNote.hidden = scrubbable;
+    epochNote.textContent = scrubbable ? "" : `saved for sample ${state.timelineSample} only`;
+    epochSlider.title = scrubbable ? "" : `This saved page holds the epochs of sample ${state.timelineSample} only`;
     el.dataset.epoch = String(source.epoch);
   }
 
