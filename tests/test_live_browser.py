@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from lab import make_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +102,16 @@ def test_live_training_stop_and_epoch_scrub(lab):
 
 
 def test_foreground_fit_hears_the_page_and_stops_from_its_button(lab):
-    nb = lab.open_notebook([SETUP, TRAIN_FOREGROUND])
+    foreground_fit_stops_from_its_button(lab)
+
+
+def foreground_fit_stops_from_its_button(lab, kernelspec: dict | None = None):
+    """The foreground Stop flow, in the notebook's default kernel or ``kernelspec`` (the
+    ipykernel 6 test runs it too); returns the notebook page."""
+    notebook = make_notebook([SETUP, TRAIN_FOREGROUND])
+    if kernelspec is not None:
+        notebook["metadata"]["kernelspec"] = kernelspec
+    nb = lab.open_notebook(notebook)
     nb.command("notebook:run-cell-and-select-next")
     root = nb.page.locator(".fcnn-widget").first
     root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
@@ -147,6 +157,7 @@ def test_foreground_fit_hears_the_page_and_stops_from_its_button(lab):
     assert stopped == "interrupted" and epochs < total < epochs + 3000, nb.cells()[-1]
     assert nb.kernel_value("len(w.model.history.snapshots) == w.model.history.epochs + 1")
     nb.assert_no_errors()
+    return nb
 
 
 SLOW_EPOCH_0 = """
