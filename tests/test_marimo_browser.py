@@ -144,3 +144,41 @@ def test_marimo_run_stops_a_long_fit_and_fits_a_narrow_window(browser):
         assert overflow(widget) == []
         screenshot(page, "marimo-run-stopped")
         page.context.close()
+
+
+BARE = """
+import marimo
+app = marimo.App()
+
+
+@app.cell
+def _():
+    from fcnn_widget import FCNN, FCNNWidget
+
+    model = FCNN([5, 5], "relu", dataset="prod", seed=0)
+    model.fit(epochs=20)
+    w = FCNNWidget(model, sample=10)
+    w
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+
+
+def test_a_bare_widget_in_marimo_is_the_live_widget(browser, tmp_path):
+    """`w` as a cell's last expression (no mo.ui.anywidget): marimo shows the live widget,
+    not the static picture its mime bundle also carries."""
+    notebook = tmp_path / "bare.py"
+    notebook.write_text(BARE)
+    with MarimoServer("edit", notebook, theme="dark") as server:
+        page, widget = open_widget(browser, server)
+        assert page.locator(".fcnn-static-picture").count() == 0
+        assert widget.evaluate("(el) => el.dataset.hostTheme") == "dark"
+        assert_readable(widget, "marimo edit dark, bare widget")
+        widget.locator('text[data-role="sample"]').click()
+        page.keyboard.press("ArrowRight")
+        wait_for(lambda: widget.evaluate("(el) => el.dataset.sample") == "11", 10, "ArrowRight")
+        assert overflow(widget) == []
+        page.context.close()

@@ -46,6 +46,22 @@ def test_jupyterlab_light_and_dark(lab):
     nb.assert_no_errors()
 
 
+def test_notebook_7_light_and_dark(lab):
+    nb = lab.open_notebook([SETUP], app="notebook")
+    nb.run_all(timeout=180)
+    root = nb.page.locator(".fcnn-widget").first
+    root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
+    assert root.evaluate("(el) => el.dataset.hostTheme") == "jupyter"
+    lowest_contrast(root, "Notebook 7 Light")
+    nb.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
+    nb.wait_for("() => document.body.dataset.jpThemeLight === 'false'", timeout=30)
+    nb.page.wait_for_timeout(500)
+    lowest_contrast(root, "Notebook 7 Dark")
+    nb.screenshot(root, "notebook7-dark")
+    nb.command("apputils:change-theme", {"theme": "JupyterLab Light"})
+    nb.wait_for("() => document.body.dataset.jpThemeLight === 'true'", timeout=30)
+
+
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     model = FCNN([5, 5], "relu", dataset="prod", seed=0)
