@@ -163,3 +163,47 @@ def test_jupyterlab_shows_the_live_widget_not_the_static_picture(lab):
     assert hidden_child.evaluate("(el) => getComputedStyle(el).display") == "none"
     nb.screenshot(root, "jupyterlab-live-with-static-fallback")
     nb.assert_no_errors()
+
+
+@pytest.mark.browser
+def test_voila_shows_the_live_widget_not_the_static_picture(executed, browser, tmp_path):
+    import os
+    import shutil
+    import urllib.request
+
+    from lab import REPO_ROOT, _die_with_parent, free_port, wait_until
+
+    pytest.importorskip("voila")
+    path, _ = executed
+    shutil.copy(path, tmp_path / "seed.ipynb")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "JUPYTER_CONFIG_DIR": str(tmp_path)}
+    log = open(tmp_path / "voila.log", "wb")  # noqa: SIM115 - the server writes it
+    server = subprocess.Popen(
+        [sys.executable, "-m", "voila", "seed.ipynb", "--no-browser", f"--port={port}"]
+        + ["--Voila.ip=127.0.0.1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
+    )
+
+    def up():
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(up, 120, 0.5, message=lambda: (tmp_path / "voila.log").read_text()[-2000:])
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        root = page.locator(".fcnn-widget").first
+        root.locator("svg.fcnn-picture").wait_for(timeout=300_000)
+        static = page.locator(".fcnn-static-picture")
+        assert static.count() == 1 and not static.is_visible()
+        page.context.close()
+    finally:
+        server.terminate()
+        server.wait(20)
