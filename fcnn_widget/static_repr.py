@@ -29,6 +29,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
+from . import picture
+from .view import View
+
 MAX_SVG_BYTES = 300_000  # per picture; the seed network's is ~176 kB
 HIDDEN_CLASS = "fcnn-static-picture"  # js/widget.css hides it where the widget renders
 
@@ -61,6 +64,42 @@ def fallback_html(bundle: dict) -> dict:
     label = escape(bundle["text/plain"], quote=True)
     html = f'<div class="{HIDDEN_CLASS}" role="img" aria-label="{label}">{svg}</div>'
     return {"text/html": html, "text/plain": bundle["text/plain"]}
+
+
+def picture_bundle(frame: View, sample: int) -> dict:
+    """:func:`static_bundle` of the picture of ``sample`` in ``frame`` (ids that follow its
+    content, so a saved notebook does not change when nothing else did)."""
+    uid = picture.stable_uid(frame, sample)
+    return static_bundle(
+        lambda: picture.to_svg(frame, sample, uid=uid),
+        describe(frame.widths, frame.activation, sample, frame.n_samples, frame.epoch, frame.task),
+        smaller=lambda: picture.to_svg(frame, sample, uid=uid, points=False),
+    )
+
+
+def with_picture(found, frame: View, sample: int) -> tuple[dict, dict]:
+    """A widget's ``_repr_mimebundle_`` (``found``) with the picture and description added.
+
+    >>> from fcnn_widget import FCNN, FCNNWidget
+    >>> w = FCNNWidget(FCNN([3], dataset="prod"))
+    >>> data, _ = with_picture(({"text/plain": "FCNNWidget()"}, {}), w.frame, 0)
+    >>> sorted(data), data["text/plain"]
+    (['image/svg+xml', 'text/plain'], 'FCNN 2-3-1 relu (regression): sample 0 of 2500 at epoch 0')
+    """
+    data, metadata = split_bundle(found)
+    return {**data, **picture_bundle(frame, sample)}, metadata
+
+
+def display(found, frame: View, sample: int) -> None:
+    """Display a widget as two outputs: :func:`fallback_html` (for nbconvert and co.; hidden
+    where the widget renders), then its bundle :func:`with_picture`."""
+    from IPython.display import display as show
+
+    static = picture_bundle(frame, sample)
+    if fallback := fallback_html(static):
+        show(fallback, raw=True)
+    data, metadata = split_bundle(found)
+    show({**data, **static}, metadata=metadata, raw=True)
 
 
 def split_bundle(found) -> tuple[dict, dict]:

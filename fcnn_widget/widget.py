@@ -310,28 +310,12 @@ class FCNNWidget(anywidget.AnyWidget):
 
     # -- static renderers (static_repr.py): the picture beside the live widget's view -----------
     def _repr_mimebundle_(self, **kwargs):
-        data, metadata = static_repr.split_bundle(super()._repr_mimebundle_(**kwargs))
-        return {**data, **self._static_bundle()}, metadata
+        return static_repr.with_picture(
+            super()._repr_mimebundle_(**kwargs), self.frame, self.sample
+        )
 
     def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        static = self._static_bundle()
-        if fallback := static_repr.fallback_html(static):
-            display(fallback, raw=True)  # for nbconvert & co.; hidden where the widget renders
-        data, metadata = static_repr.split_bundle(super()._repr_mimebundle_())
-        display({**data, **static}, metadata=metadata, raw=True)
-
-    def _static_bundle(self) -> dict:
-        frame, sample = self.frame, self.sample
-        uid = picture.stable_uid(frame, sample)
-        return static_repr.static_bundle(
-            lambda: picture.to_svg(frame, sample, uid=uid),
-            static_repr.describe(
-                frame.widths, frame.activation, sample, frame.n_samples, frame.epoch, frame.task
-            ),
-            smaller=lambda: picture.to_svg(frame, sample, uid=uid, points=False),
-        )
+        static_repr.display(super()._repr_mimebundle_(), self.frame, self.sample)
 
     def close(self) -> None:
         if getattr(self, "model", None) is not None:  # absent if __init__ failed early

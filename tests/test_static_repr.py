@@ -67,7 +67,7 @@ def test_large_pictures_drop_the_points_then_the_picture():
 
 
 def test_fallback_html_is_the_same_picture_in_a_hidden_class(seed):
-    static = seed._static_bundle()
+    static = static_repr.picture_bundle(seed.frame, seed.sample)
     html = static_repr.fallback_html(static)["text/html"]
     assert html.startswith('<div class="fcnn-static-picture" role="img" aria-label="FCNN 2-5-5-1')
     assert static["image/svg+xml"] in html
