@@ -29,4 +29,9 @@ command -v npm >/dev/null || { echo "setup.sh: Node.js 18+ with npm is needed to
 extras=""
 [ "$want_tests" = 1 ] && extras="[test]"
 .venv/bin/python -m pip install -q -e ".${extras}"
+# tests/test_ipykernel6_browser.py runs the Stop test on ipykernel 6 too: that kernel lives
+# apart, first on the PYTHONPATH of a kernelspec the test writes (the venv keeps ipykernel 7).
+if [ "$want_tests" = 1 ] && [ ! -d .cache/ipykernel6/ipykernel ]; then
+  .venv/bin/python -m pip install -q --target .cache/ipykernel6 --no-deps ipykernel==6.29.5 nest_asyncio==1.6.0
+fi
 echo "setup.sh: ready (.venv)"

@@ -29,7 +29,7 @@ import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, analysis, export, live, picture, settings, state
+from . import adapters, analysis, export, hosts, live, picture, settings, state, static_repr
 from . import scene as scenes
 from .model import FCNN
 from .samples import Samples
@@ -124,15 +124,18 @@ class FCNNWidget(_Traits, export.Exports):
         kernel's interrupt, which keeps history and parameters too. ``background=True``
         trains in a thread and returns a :class:`~fcnn_widget.live.FitHandle` at once
         (``result()``, ``exception()``, ``done()``, ``cancel()``), leaving the notebook free
-        (not in hosts that drop messages from threads, such as Colab). Arguments are checked
-        before training starts; a second fit of the model is refused while one runs.
+        (not in hosts that drop messages from threads, such as Colab). In marimo, which runs a
+        cell to its end before it reads the page, ``fit`` always trains in the background
+        (:func:`.hosts.fit_in_background`). Arguments are checked before training starts; a
+        second fit of the model is refused while one runs.
         """
         with self._reporting():
             options = live.FitOptions.checked(
                 epochs=epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
                 snapshot_every=snapshot_every,
             )  # fmt: skip
-            if background:
+            # marimo runs a cell to its end before it reads the page, but threads stream there
+            if background or hosts.fit_in_background(hosts.detect()):
                 self._handle = live.in_background(self.model, options, self._report)
                 return self._handle
             return live.in_foreground(self.model, options, self._set_reachable)
@@ -166,6 +169,15 @@ class FCNNWidget(_Traits, export.Exports):
                 self._span(), list(self._palettes), dict(self._luts), dict(self._colormaps.objects),
                 self._page_progress(),
             )  # fmt: skip
+
+    # -- static renderers (static_repr.py): the picture beside the live widget's view -----------
+    def _repr_mimebundle_(self, **kwargs):
+        return static_repr.with_picture(
+            super()._repr_mimebundle_(**kwargs), self.scene, self.sample
+        )
+
+    def _ipython_display_(self) -> None:
+        static_repr.display(super()._repr_mimebundle_(), self.scene, self.sample)
 
     def close(self) -> None:
         if getattr(self, "model", None) is not None:

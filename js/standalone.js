@@ -191,6 +191,7 @@ export function createModel(doc, decode) {
     },
     save_changes() {}, // no kernel: the page's state is all there is
     send() {},
+    kernel: false, // the widget offers only what the saved state holds (see widget.js)
   };
   return model;
 }

@@ -7,6 +7,8 @@ import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.j
 import { attachTooltip } from "./tooltip.js";
 import { buildToolbar } from "./toolbar.js";
 import { describePoint, showRegionPattern } from "./analysis.js";
+import { followHostTheme } from "./theme.js";
+import { fitPicture } from "./fit.js";
 
 const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_epochs", "_history", "_window"];
 // What a move of the kernel's window of samples changes: no new picture, only its data.
@@ -37,6 +39,7 @@ function render({ model, el }) {
   el.classList.add("fcnn-widget");
   el.tabIndex = 0;
   el.setAttribute("data-lm-suppress-shortcuts", "true");
+  const stopFollowingTheme = followHostTheme(el);
   const figure = document.createElement("div");
   figure.className = "fcnn-figure";
   let state = readState(model);
@@ -45,6 +48,10 @@ function render({ model, el }) {
   let source = null;
   let pic = null;
   let epochTimer = null;
+  // The epoch the page shows: the user's last pick, or the kernel's epoch trait. A frame the
+  // kernel drew for an epoch the user has since left (a slow kernel answering an earlier
+  // step of the slider) must not pull the page back to it.
+  let wantedEpoch = model.get("epoch");
 
   const setTrait = (name, value) => { model.set(name, value); commit(model); };
   // A palette picked in the page: recolour at once where the picture allows it (the kernel's
@@ -70,15 +77,26 @@ function render({ model, el }) {
   const epochControl = buildEpochControl({
     onEpoch: (index) => {
       askForTimeline();
+      wantedEpoch = state.epochs[index];
       show(sample, index);
       clearTimeout(epochTimer);
       epochTimer = setTimeout(() => setTrait("epoch", state.epochs[index]), EPOCH_SYNC_DELAY_MS);
     },
   });
+  // A saved page (no kernel) holds the epochs of one sample only: elsewhere the control is
+  // disabled, with a note that says why, and shows the epoch the picture shows.
+  const offline = model.kernel === false;
+  const epochSlider = epochControl.bar.querySelector('[data-control="epoch-slider"]');
+  const epochNote = document.createElement("span");
+  epochNote.className = "fcnn-hint";
+  epochNote.dataset.control = "epoch-note";
+  epochNote.hidden = true;
+  epochControl.bar.appendChild(epochNote);
   const training = buildTrainingBar({ onStop: () => send(model, { type: "stop" }) });
   controls.bar.appendChild(epochControl.bar);
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
+  const stopFitting = fitPicture(el, figure);
 
   /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
   function show(s, index) {
@@ -101,7 +119,13 @@ function render({ model, el }) {
       moveRing(pic.svg, state, sample);
     }
     // The slider stays where the user put it, also while the timeline is on its way.
-    epochControl.show(epochIndex >= 0 ? epochIndex : nearestIndex(state.epochs, state.meta.epoch), state.epochs);
+    const scrubbable = !offline || timelineFits(state, sample);
+    const at = epochIndex >= 0 && scrubbable ? epochIndex : nearestIndex(state.epochs, source.epoch);
+    epochControl.show(at, state.epochs);
+    epochSlider.disabled = !scrubbable;
+    epochNote.hidden = scrubbable;
+    epochNote.textContent = scrubbable ? "" : `saved for sample ${state.timelineSample} only`;
+    epochSlider.title = scrubbable ? "" : `This saved page holds the epochs of sample ${state.timelineSample} only`;
     el.dataset.epoch = String(source.epoch);
   }
 
@@ -113,7 +137,8 @@ function render({ model, el }) {
     if (points) points.innerHTML = model.get("_points");
     pic = svg ? indexPicture(svg) : null;
     controls.showSettings();
-    show(sample, state.epochs.indexOf(state.meta.epoch));
+    const wanted = state.epochs.indexOf(wantedEpoch);
+    show(sample, wanted >= 0 ? wanted : state.epochs.indexOf(state.meta.epoch));
   }
 
   // Several traits change together when the kernel updates: redraw once for all of them
@@ -136,6 +161,7 @@ function render({ model, el }) {
   const onTimeline = () => { state = readState(model); if (epochIndex >= 0) show(sample, epochIndex); };
   const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
   const onSettings = () => controls.showSettings();
+  const onEpochTrait = () => { wantedEpoch = model.get("epoch"); };
   const onProgress = () => training.show(model.get("_progress"));
   for (const key of DATA_KEYS) model.on(`change:${key}`, onData[key]);
   for (const key of TIMELINE_KEYS) model.on(`change:${key}`, onTimeline);
@@ -143,6 +169,7 @@ function render({ model, el }) {
   const settingKeys = [...controls.keys, "_palettes"];
   for (const key of settingKeys) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
+  model.on("change:epoch", onEpochTrait);
   model.on("change:_progress", onProgress);
 
   const selectSample = (s) => { show(s, epochIndex); setTrait("sample", s); };
@@ -159,9 +186,13 @@ function render({ model, el }) {
   // JupyterLab reads keys at the document in the capture phase (its shortcuts: Enter, digits,
   // arrows). Keys meant for this widget stop at the window, before that: all keys typed in
   // its inputs, and the arrows that scrub samples when the widget itself has focus.
+  // composedPath, not event.target: inside a shadow root (marimo) the window sees the
+  // shadow host as the target.
   const onKey = (event) => {
-    if (!el.contains(event.target)) return;
-    const inInput = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement;
+    const path = event.composedPath();
+    if (!path.includes(el)) return;
+    const target = path[0];
+    const inInput = target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
     if (inInput) {
       if (!(event.key === "Enter" && event.shiftKey) && event.key !== "Escape") event.stopPropagation();
       return;
@@ -195,11 +226,14 @@ function render({ model, el }) {
     for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
     for (const key of settingKeys) model.off(`change:${key}`, onSettings);
     model.off("change:sample", onSampleTrait);
+    model.off("change:epoch", onEpochTrait);
     model.off("change:_progress", onProgress);
     figure.removeEventListener("click", onClick);
     figure.removeEventListener("mouseleave", onLeave);
     window.removeEventListener("keydown", onKey, true);
     dropTooltip();
+    stopFollowingTheme();
+    stopFitting();
   };
 }
 

@@ -64,3 +64,26 @@ def test_live_training_notebook_runs(tmp_path):
     printed = "".join(o.get("text", "") for o in nb.cells[3].outputs)
     assert "2-5-5-1 relu" in printed and "400 epochs" in printed
     assert (tmp_path / "watch_it_learn.html").stat().st_size > 10_000
+
+
+def test_marimo_demo_runs_in_marimo(tmp_path):
+    """examples/marimo_demo.py run by marimo's own kernel (`marimo export html` runs every
+    cell as `marimo edit` does): the reactive cell reads the widget's sample."""
+    import pytest
+
+    pytest.importorskip("marimo")
+    shutil.copy(EXAMPLES / "marimo_demo.py", tmp_path)
+    out = tmp_path / "demo.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "marimo", "-q", "-y", "export", "html", "marimo_demo.py"]
+        + ["-o", str(out), "--no-sandbox"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    page = out.read_text()
+    assert re.search(r"Sample \\u003Cstrong\\u003E10\\u003C/strong\\u003E at epoch 250", page), (
+        page[:2000]
+    )

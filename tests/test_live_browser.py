@@ -3,7 +3,10 @@ Stop button, and scrubbing back through the recorded epochs."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from harness.lab import make_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +30,17 @@ def train_points(root) -> int:
 
 def shown_epoch(root) -> int:
     return int(root.evaluate("(el) => el.dataset.epoch"))
+
+
+def shown_values(root) -> tuple[str, list[float]]:
+    """The epoch the page says it shows and the first four first-layer activations of the
+    shown sample, read at one moment."""
+    return tuple(
+        root.evaluate(
+            """(el) => [el.dataset.epoch, [0, 1, 2, 3].map((i) => Number(el.querySelector(
+                `circle[data-kind="a"][data-layer="1"][data-index="${i}"]`).getAttribute("data-value")))]"""
+        )
+    )
 
 
 def test_live_training_stop_and_epoch_scrub(lab):
@@ -57,38 +71,47 @@ def test_live_training_stop_and_epoch_scrub(lab):
     assert stopped == "stopped" and 4 <= epochs < 3000
     assert nb.kernel_value("w.epoch") == epochs
     nb.wait_for(f"() => document.querySelector('.fcnn-widget').dataset.epoch === '{epochs}'")
-    assert train_points(root) == epochs
+    # The whole loss curve (thinned to the chart's pixel columns once epochs outnumber them).
+    assert train_points(root) == nb.kernel_value(
+        "len(__import__('re').search(r'data-series=\"train\" points=\"([^\"]*)', w.to_svg())[1].split())"
+    )
 
     # Scrub the epoch control in the page: the network shows that epoch's values at once.
     slider = root.locator('input[data-control="epoch-slider"]')
     slider.focus()
     slider.press("Home")
-    slider.press("ArrowRight")  # the second snapshot: epoch 2
-    nb.wait_for("() => document.querySelector('.fcnn-widget').dataset.epoch === '2'", timeout=10)
-    expected = nb.kernel_value(
-        "[float(v) for v in w.timeline.values_at(2)[3, w._meta['offsets']['a1']:][:4]]"
+    slider.press("ArrowRight")  # the second snapshot offered: epoch 2 (4, ... when thinned)
+    second = nb.kernel_value("w.epochs[1]")
+    nb.wait_for(
+        f"() => document.querySelector('.fcnn-widget').dataset.epoch === '{second}'", timeout=10
     )
-    shown = [
-        float(
-            root.locator(f'circle[data-kind="a"][data-layer="1"][data-index="{i}"]').get_attribute(
-                "data-value"
-            )
-        )
-        for i in range(4)
-    ]
-    assert shown == expected
+    expected = nb.kernel_value(
+        f"[float(v) for v in w.timeline.values_at({second})[3, w._meta['offsets']['a1']:][:4]]"
+    )
+    # The label and the values in one read: the page may redraw between two reads.
+    assert shown_values(root) == (str(second), expected)
     edge = root.locator('line[data-kind="w"][data-layer="2"][data-from="0"][data-to="0"]')
     assert float(edge.get_attribute("data-value")) == nb.kernel_value(
-        "float(w.timeline.params_at(2)[1][0][0, 0])"
+        f"float(w.timeline.params_at({second})[1][0][0, 0])"
     )
     # ...and the kernel catches up with the full frame of that epoch.
-    nb.wait_for_kernel("w.epoch == 2 and w.scene.epoch == 2")
+    nb.wait_for_kernel(f"w.epoch == {second} and w.scene.epoch == {second}")
+    assert shown_values(root) == (str(second), expected)
     nb.screenshot(root, "epoch-2")
     nb.assert_no_errors()
 
 
 def test_foreground_fit_hears_the_page_and_stops_from_its_button(lab):
-    nb = lab.open_notebook([SETUP, TRAIN_FOREGROUND])
+    foreground_fit_stops_from_its_button(lab)
+
+
+def foreground_fit_stops_from_its_button(lab, kernelspec: dict | None = None):
+    """The foreground Stop flow, in the notebook's default kernel or ``kernelspec`` (the
+    ipykernel 6 test runs it too); returns the notebook page."""
+    notebook = make_notebook([SETUP, TRAIN_FOREGROUND])
+    if kernelspec is not None:
+        notebook["metadata"]["kernelspec"] = kernelspec
+    nb = lab.open_notebook(notebook)
     nb.command("notebook:run-cell-and-select-next")
     root = nb.page.locator(".fcnn-widget").first
     root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
@@ -133,4 +156,47 @@ def test_foreground_fit_hears_the_page_and_stops_from_its_button(lab):
     total, stopped = nb.kernel_value("(len(w.model.history.loss), w.model.history.stopped)")
     assert stopped == "interrupted" and epochs < total < epochs + 3000, nb.cells()[-1]
     assert nb.kernel_value("len(w.model.history.snapshots) == w.model.history.epochs + 1")
+    nb.assert_no_errors()
+    return nb
+
+
+SLOW_EPOCH_0 = """
+import time
+_frame = w._frame
+def slow_frame(style, epoch):  # a kernel under load: epoch 0's frame takes a second
+    if epoch == 0:
+        time.sleep(1.0)
+    return _frame(style, epoch)
+"""
+
+
+def test_a_slow_kernel_does_not_pull_the_page_back_to_an_epoch_it_left(lab):
+    """Step the epoch slider twice while the kernel is slow: it answers the first step (a
+    frame of epoch 0) after the page already shows the second (epoch 1). The page keeps the
+    user's epoch: every label it shows after the second step is "1"."""
+    nb = lab.open_notebook([SETUP, "_ = w.fit(epochs=20, batch_size=400)"])
+    nb.run_all()
+    root = nb.page.locator(".fcnn-widget").first
+    nb.wait_for("() => document.querySelector('.fcnn-widget')?.dataset.epoch === '20'", timeout=60)
+    slider = root.locator('input[data-control="epoch-slider"]')
+    slider.focus()
+    for key, epoch in (("Home", 0), ("End", 20)):  # the timeline comes; the kernel follows
+        slider.press(key)
+        nb.wait_for_kernel(f"w.epoch == {epoch} and w.scene.epoch == {epoch}")
+    nb.execute(SLOW_EPOCH_0 + "w._frame = slow_frame")
+    slider.press("Home")
+    time.sleep(0.4)  # the page sends epoch 0, then steps on to 1 before the kernel answers
+    slider.press("ArrowRight")
+    assert shown_values(root)[0] == "1"
+    root.evaluate(
+        """(el) => { window.__epochs = [el.dataset.epoch];
+        new MutationObserver((records) => {
+          for (const r of records) window.__epochs.push(r.oldValue);  // every value it held
+          window.__epochs.push(el.dataset.epoch);
+        }).observe(el, { attributes: true, attributeOldValue: true, attributeFilter: ["data-epoch"] }); }"""
+    )
+    nb.wait_for_kernel("w.epoch == 1 and w.scene.epoch == 1")
+    time.sleep(0.5)  # the kernel's last frame reaches the page
+    assert set(nb.page.evaluate("() => window.__epochs")) == {"1"}
+    assert shown_values(root)[0] == "1"
     nb.assert_no_errors()

@@ -7,6 +7,7 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
+from harness.lab import ARTIFACTS_DIR as ARTIFACTS
 from harness.svg_compare import SNAPSHOT_JS, open_widget, svg_elements
 
 from fcnn_widget import FCNN, FCNNWidget
@@ -108,6 +109,37 @@ def test_epoch_scrubbing_for_the_saved_sample(page):
     assert epoch_caption.text_content() == "epoch 30 of 30"
     assert page.evaluate(NEURONS_JS) == final
     page.wait_for_timeout(300)  # the page's delayed epoch sync: a no-op without a kernel
+    assert page.problems == []
+
+
+def test_epochs_of_other_samples_are_disabled_with_a_note(page):
+    """The page holds the epochs of the saved sample only: elsewhere the epoch control says so
+    and shows the epoch the picture shows; back on the saved sample it scrubs again."""
+    slider = page.locator('input[data-control="epoch-slider"]')
+    label = page.locator('[data-control="epoch-label"]')
+    note = page.locator('[data-control="epoch-note"]')
+    epoch_caption = page.locator('svg.fcnn-picture text[data-role="epoch"]')
+    show_sample(page, SAMPLE)
+    slider.evaluate(
+        "(s) => { s.value = '3'; s.dispatchEvent(new Event('input', { bubbles: true })); }"
+    )
+    assert epoch_caption.text_content() == "epoch 3 of 30" and label.text_content() == "3 / 30"
+    assert slider.is_enabled() and not note.is_visible()
+
+    show_sample(page, SAMPLE + 1)
+    assert epoch_caption.text_content() == "epoch 30 of 30"
+    assert label.text_content() == "30 / 30"  # the picture's epoch, not the slider's old one
+    assert slider.is_disabled()
+    assert note.is_visible() and note.text_content() == f"saved for sample {SAMPLE} only"
+    page.locator(".fcnn-controls").screenshot(path=str(ARTIFACTS / "saved-page-epoch-note.png"))
+
+    show_sample(page, SAMPLE)  # back: the saved sample's epochs again, where the user left them
+    assert slider.is_enabled() and not note.is_visible()
+    assert epoch_caption.text_content() == "epoch 3 of 30" and label.text_content() == "3 / 30"
+    slider.evaluate(
+        "(s) => { s.value = s.max; s.dispatchEvent(new Event('input', { bubbles: true })); }"
+    )
+    assert epoch_caption.text_content() == "epoch 30 of 30"
     assert page.problems == []
 
 
