@@ -53,7 +53,7 @@ def _(mo, model, view, w):
 
 @app.cell
 def _(mo):
-    train = mo.ui.run_button(label="Train 3000 more epochs")
+    train = mo.ui.run_button(label="Train 10000 more epochs")
     train  # noqa: B018 - a marimo cell shows its last expression
     return (train,)
 
@@ -61,7 +61,7 @@ def _(mo):
 @app.cell
 def _(train, w):
     if train.value:
-        w.fit(epochs=3000, lr=0.002, batch_size=32)  # in a thread here: Stop works
+        w.fit(epochs=10_000, lr=0.002, batch_size=32)  # in a thread here: Stop works
     return
 
 

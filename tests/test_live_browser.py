@@ -162,11 +162,11 @@ def foreground_fit_stops_from_its_button(lab, kernelspec: dict | None = None):
 
 SLOW_EPOCH_0 = """
 import time
-_frame = w._frame
-def slow_frame(style, epoch):  # a kernel under load: epoch 0's frame takes a second
+_scene = w._scene
+def slow_scene(style, epoch):  # a kernel under load: epoch 0's scene takes a second
     if epoch == 0:
         time.sleep(1.0)
-    return _frame(style, epoch)
+    return _scene(style, epoch)
 """
 
 
@@ -183,7 +183,7 @@ def test_a_slow_kernel_does_not_pull_the_page_back_to_an_epoch_it_left(lab):
     for key, epoch in (("Home", 0), ("End", 20)):  # the timeline comes; the kernel follows
         slider.press(key)
         nb.wait_for_kernel(f"w.epoch == {epoch} and w.scene.epoch == {epoch}")
-    nb.execute(SLOW_EPOCH_0 + "w._frame = slow_frame")
+    nb.execute(SLOW_EPOCH_0 + "w._scene = slow_scene")
     slider.press("Home")
     time.sleep(0.4)  # the page sends epoch 0, then steps on to 1 before the kernel answers
     slider.press("ArrowRight")
