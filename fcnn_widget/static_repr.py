@@ -66,18 +66,18 @@ def fallback_html(bundle: dict) -> dict:
     return {"text/html": html, "text/plain": bundle["text/plain"]}
 
 
-def picture_bundle(frame: Scene, sample: int) -> dict:
-    """:func:`static_bundle` of the picture of ``sample`` in ``frame`` (ids that follow its
+def picture_bundle(scene: Scene, sample: int) -> dict:
+    """:func:`static_bundle` of the picture of ``sample`` in ``scene`` (ids that follow its
     content, so a saved notebook does not change when nothing else did)."""
-    uid = picture.stable_uid(frame, sample)
+    uid = picture.stable_uid(scene, sample)
     return static_bundle(
-        lambda: picture.to_svg(frame, sample, uid=uid),
-        describe(frame.widths, frame.activation, sample, frame.n_samples, frame.epoch, frame.task),
-        smaller=lambda: picture.to_svg(frame, sample, uid=uid, points=False),
+        lambda: picture.to_svg(scene, sample, uid=uid),
+        describe(scene.widths, scene.activation, sample, scene.n_samples, scene.epoch, scene.task),
+        smaller=lambda: picture.to_svg(scene, sample, uid=uid, points=False),
     )
 
 
-def with_picture(found, frame: Scene, sample: int) -> tuple[dict, dict]:
+def with_picture(found, scene: Scene, sample: int) -> tuple[dict, dict]:
     """A widget's ``_repr_mimebundle_`` (``found``) with the picture and description added.
 
     >>> from fcnn_widget import FCNN, FCNNWidget
@@ -87,15 +87,15 @@ def with_picture(found, frame: Scene, sample: int) -> tuple[dict, dict]:
     (['image/svg+xml', 'text/plain'], 'FCNN 2-3-1 relu (regression): sample 0 of 2500 at epoch 0')
     """
     data, metadata = split_bundle(found)
-    return {**data, **picture_bundle(frame, sample)}, metadata
+    return {**data, **picture_bundle(scene, sample)}, metadata
 
 
-def display(found, frame: Scene, sample: int) -> None:
+def display(found, scene: Scene, sample: int) -> None:
     """Display a widget as two outputs: :func:`fallback_html` (for nbconvert and co.; hidden
     where the widget renders), then its bundle :func:`with_picture`."""
     from IPython.display import display as show
 
-    static = picture_bundle(frame, sample)
+    static = picture_bundle(scene, sample)
     if fallback := fallback_html(static):
         show(fallback, raw=True)
     data, metadata = split_bundle(found)
