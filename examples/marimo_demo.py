@@ -34,13 +34,13 @@ def _(FCNN, FCNNWidget):
 @app.cell
 def _(mo, w):
     view = mo.ui.anywidget(w)
-    view  # noqa: B018 - a marimo cell shows its last expression
+    view
     return (view,)
 
 
 @app.cell
 def _(mo, model, view, w):
-    view.value  # noqa: B018 - this cell re-runs whenever the page changes the widget
+    view.value  # this cell re-runs whenever the page changes the widget
     x = model.dataset.X[w.sample]
     y = float(model.dataset.y[w.sample])
     guess = float(model.predict(x[None])[0, 0])
@@ -54,7 +54,7 @@ def _(mo, model, view, w):
 @app.cell
 def _(mo):
     train = mo.ui.run_button(label="Train 10000 more epochs")
-    train  # noqa: B018 - a marimo cell shows its last expression
+    train
     return (train,)
 
 
