@@ -42,7 +42,8 @@ def lut_rgba(values: np.ndarray, lo: float, hi: float, palette: colors.Palette, 
     """Values through a palette (:func:`rules.lut_index`, on a whole array) as RGBA pixels;
     non-finite values in the accent colour."""
     t = (values - lo) / (hi - lo) if hi > lo else np.full_like(values, 0.5)
-    idx = np.floor(np.nan_to_num(t) * (colors.LUT_SIZE - 1) + 0.5)
+    t = np.clip(np.nan_to_num(t), 0.0, 1.0)  # ±Inf to the ends, not past float range
+    idx = np.floor(t * (colors.LUT_SIZE - 1) + 0.5)
     idx = np.clip(idx, 0, colors.LUT_SIZE - 1).astype(int)
     hex_digits = "".join(c[1:] for c in palette.colors)
     table = np.frombuffer(bytes.fromhex(hex_digits), np.uint8).reshape(-1, 3)
