@@ -92,13 +92,16 @@ def with_picture(found, scene: Scene, sample: int) -> tuple[dict, dict]:
 
 def display(found, scene: Scene, sample: int) -> None:
     """Display a widget as two outputs: :func:`fallback_html` (for nbconvert and co.; hidden
-    where the widget renders), then its bundle :func:`with_picture`."""
+    where the widget renders), then its bundle with the description — the picture is saved
+    once, in the fallback (a picture too large for one is a text note in the bundle)."""
     from IPython.display import display as show
 
     static = picture_bundle(scene, sample)
+    data, metadata = split_bundle(found)
     if fallback := fallback_html(static):
         show(fallback, raw=True)
-    data, metadata = split_bundle(found)
+        # The picture is stored once: a reader that skips the widget shows the fallback.
+        static = {"text/plain": static["text/plain"]}
     show({**data, **static}, metadata=metadata, raw=True)
 
 
