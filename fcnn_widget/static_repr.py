@@ -125,3 +125,17 @@ def describe(widths, activation: str, sample: int, n_samples: int, epoch: int, t
     """
     shape = "-".join(map(str, widths))
     return f"FCNN {shape} {activation} ({task}): sample {sample} of {n_samples} at epoch {epoch}"
+
+
+class StaticPicture:
+    """A widget's display hooks (first among its bases): the picture for readers without a
+    kernel beside the live view, of the scene it shows (``self.scene``) for its sample."""
+
+    scene: Scene
+    sample: int
+
+    def _repr_mimebundle_(self, **kwargs):
+        return with_picture(super()._repr_mimebundle_(**kwargs), self.scene, self.sample)
+
+    def _ipython_display_(self) -> None:
+        display(super()._repr_mimebundle_(), self.scene, self.sample)

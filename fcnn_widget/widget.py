@@ -44,7 +44,7 @@ _Traits = type(anywidget.AnyWidget)(
 )
 
 
-class FCNNWidget(_Traits, export.Exports):
+class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
     """Show ``model`` for one of ``samples`` (default: the model's training data; also a
     ``Dataset``, an ``(X, y)`` pair or an array of inputs), at ``epoch`` (a recorded
     snapshot; default the latest, followed while training).
@@ -169,15 +169,6 @@ class FCNNWidget(_Traits, export.Exports):
                 self._span(), list(self._palettes), dict(self._luts), dict(self._colormaps.objects),
                 self._page_progress(),
             )  # fmt: skip
-
-    # -- static renderers (static_repr.py): the picture beside the live widget's view -----------
-    def _repr_mimebundle_(self, **kwargs):
-        return static_repr.with_picture(
-            super()._repr_mimebundle_(**kwargs), self.scene, self.sample
-        )
-
-    def _ipython_display_(self) -> None:
-        static_repr.display(super()._repr_mimebundle_(), self.scene, self.sample)
 
     def close(self) -> None:
         if getattr(self, "model", None) is not None:
