@@ -311,14 +311,16 @@ def open_source(
 
 def check_epoch(model, epoch) -> int:
     """``epoch`` if the model's history holds a snapshot of it, else a clear error."""
-    recorded = [int(e) for e in model.history.record.snapshot_epochs]
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch not in recorded:
-        shown = ", ".join(map(str, recorded[:6])) + (", …" if len(recorded) > 6 else "")
-        raise SettingError(
-            f"epoch {epoch!r} has no recorded snapshot; valid epochs are {shown} "
-            f"(up to {recorded[-1]}, see w.model.history.snapshot_epochs)"
-        )
-    return int(epoch)
+    record = model.history.record
+    integer = isinstance(epoch, (int, np.integer)) and not isinstance(epoch, bool)
+    if integer and record.snapshot_index(int(epoch)) is not None:
+        return int(epoch)
+    recorded = record.snapshot_epochs
+    shown = ", ".join(map(str, recorded[:6].tolist())) + (", …" if len(recorded) > 6 else "")
+    raise SettingError(
+        f"epoch {epoch!r} has no recorded snapshot; valid epochs are {shown} "
+        f"(up to {recorded[-1]}, see w.model.history.snapshot_epochs)"
+    )
 
 
 def scene_at(model, samples, style: Style, tl: Timeline, epoch: int) -> Scene:
