@@ -304,9 +304,17 @@ def open_source(
     others = [n for n in colors.COMMON_PALETTES if n != style.palette.name]
     tables = [style.palette, *(colors.resolve_palette(colormaps.get(n, n)) for n in others)]
     return Source(
-        shown, tl, samples, int(sample), uid, (start, length), list(colors.COMMON_PALETTES),
-        luts(tables), colormaps, progress(model),
-    )  # fmt: skip
+        scene=shown,
+        timeline=tl,
+        samples=samples,
+        sample=int(sample),
+        uid=uid,
+        window=(start, length),
+        palettes=list(colors.COMMON_PALETTES),
+        luts=luts(tables),
+        colormaps=colormaps,
+        progress=progress(model),
+    )
 
 
 def check_epoch(model, epoch) -> int:

@@ -75,7 +75,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
         model = adapters.as_fcnn(model, activation=activation, samples=samples)
         chosen = {**settings.defaults(), **settings.check_options(options, settings.TRAIT_NAMES)}
         self.model, self._samples, self._colormaps = model, samples, settings.Colormaps()
-        chosen["palette"] = self._colormaps.lookup(self._colormaps.name_of(chosen["palette"]))
+        self._colormaps.name_of(chosen["palette"])  # a Colormap object is kept by its name
         self._uid = f"fcnn{id(self):x}"
         src = state.open_source(
             model, samples, settings.make_style(**chosen), sample=sample, epoch=epoch,
@@ -86,7 +86,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
         )  # fmt: skip
         self._latest, self._lock = self.timeline.epochs[-1], threading.RLock()
         self._budget, self._timeline_wanted = live.UpdateBudget(), False
-        self._stop_reachable, self._error, self._handle = True, None, None
+        self._stop_reachable, self._error = True, None
         began = time.perf_counter()
         super().__init__(**state.page(src, with_timeline=False))  # opens the comm: all at once
         try:
@@ -136,8 +136,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
             )  # fmt: skip
             # marimo runs a cell to its end before it reads the page, but threads stream there
             if background or hosts.fit_in_background(hosts.detect()):
-                self._handle = live.in_background(self.model, options, self._report)
-                return self._handle
+                return live.in_background(self.model, options, self._report)
             return live.in_foreground(self.model, options, self._set_reachable)
 
     async def fit_async(self, epochs: int = 100, **options) -> History:
@@ -165,10 +164,17 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
         its timeline and the position, taken together under the widget's lock."""
         with self._lock:
             return state.Source(
-                self.scene, self.timeline, self._samples, self.sample, self._uid,
-                self._span(), list(self._palettes), dict(self._luts), dict(self._colormaps.objects),
-                self._page_progress(),
-            )  # fmt: skip
+                scene=self.scene,
+                timeline=self.timeline,
+                samples=self._samples,
+                sample=self.sample,
+                uid=self._uid,
+                window=self._span(),
+                palettes=list(self._palettes),
+                luts=dict(self._luts),
+                colormaps=dict(self._colormaps.objects),
+                progress=self._page_progress(),
+            )
 
     def close(self) -> None:
         if getattr(self, "model", None) is not None:

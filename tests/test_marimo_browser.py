@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 from harness.lab import ARTIFACTS_DIR
-from harness.marimo import MarimoServer, contrast_report, open_widget, wait_for
+from harness.marimo import MarimoServer, assert_readable, open_widget, wait_for
 
 pytest.importorskip("marimo")
 pytestmark = pytest.mark.browser
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "marimo_demo.py"
-MIN_CONTRAST = 4.5
 
 
 def screenshot(page, name: str) -> Path:
@@ -72,14 +71,6 @@ def hover_and_pick_where_scaled(widget) -> None:
     box = widget.locator('circle[data-role="ring-inner"]').bounding_box()
     centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert abs(centre[0] - x) < 3 and abs(centre[1] - y) < 3, (centre, (x, y))
-
-
-def assert_readable(widget, label: str) -> float:
-    report = contrast_report(widget)
-    low = [r for r in report if r["ratio"] < MIN_CONTRAST]
-    assert not low, f"{label}: text below {MIN_CONTRAST}:1: {low[:5]}"
-    print(f"\n{label}: {len(report)} texts, contrast {report[0]['ratio']}..{report[-1]['ratio']}")
-    return report[0]["ratio"]
 
 
 def press_arrow_and_follow(page, widget) -> None:

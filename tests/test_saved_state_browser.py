@@ -6,9 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import nbclient
-import nbformat
 import pytest
+from harness.lab import execute_saved
 
 pytestmark = pytest.mark.browser
 
@@ -21,19 +20,9 @@ FCNNWidget(model, sample=7, palette="cool")
 
 
 def test_saved_widget_state_reopens_without_running(lab, jupyter_server, tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(CELL)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbclient.NotebookClient(
-        nb, timeout=180, kernel_name="python3", store_widget_state=True
-    ).execute()
-    assert "application/vnd.jupyter.widget-state+json" in nb.metadata["widgets"]
     path = tmp_path / "saved.ipynb"
-    nbformat.write(nb, path)
+    nb = execute_saved(CELL, path, timeout=180)
+    assert "application/vnd.jupyter.widget-state+json" in nb.metadata["widgets"]
     # JupyterLab renders widgets only in trusted notebooks, as for any user's own notebook.
     subprocess.run(
         [sys.executable, "-m", "jupyter", "trust", str(path)], env=jupyter_server.env(), check=True

@@ -8,9 +8,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-import nbclient
 import nbformat
 import pytest
+from harness.lab import execute_saved
 
 from fcnn_widget import FCNN, FCNNWidget, static_repr
 
@@ -77,18 +77,8 @@ def test_fallback_html_is_the_same_picture_in_a_hidden_class(seed):
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """The seed cell run by nbclient, widget state saved, as a user's saved notebook."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(CELL)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbclient.NotebookClient(
-        nb, timeout=300, kernel_name="python3", store_widget_state=True
-    ).execute()
     path = tmp_path_factory.mktemp("nb") / "seed.ipynb"
-    nbformat.write(nb, path)
+    nb = execute_saved(CELL, path)
     return path, nb
 
 

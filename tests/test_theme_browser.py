@@ -8,13 +8,12 @@ in test_marimo_browser.py."""
 from __future__ import annotations
 
 import pytest
-from harness.marimo import contrast_report
+from harness.marimo import assert_readable
 from harness.svg_compare import open_widget
 
 from fcnn_widget import FCNN, FCNNWidget
 
 pytestmark = pytest.mark.browser
-MIN_CONTRAST = 4.5
 SETUP = """
 from fcnn_widget import FCNN, FCNNWidget
 model = FCNN([5, 5], "relu", dataset="prod", seed=0)
@@ -24,22 +23,14 @@ w
 """
 
 
-def lowest_contrast(root, label: str) -> float:
-    report = contrast_report(root)
-    low = [r for r in report if r["ratio"] < MIN_CONTRAST]
-    assert not low, f"{label}: below {MIN_CONTRAST}:1: {low[:5]}"
-    print(f"\n{label}: {len(report)} texts, contrast {report[0]['ratio']}..{report[-1]['ratio']}")
-    return report[0]["ratio"]
-
-
 def test_jupyterlab_light_and_dark(lab):
     nb, root = open_widget(lab, [SETUP])
     assert root.evaluate("(el) => el.dataset.hostTheme") == "jupyter"
-    lowest_contrast(root, "JupyterLab Light")
+    assert_readable(root, "JupyterLab Light")
     nb.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
     nb.wait_for("() => document.body.dataset.jpThemeLight === 'false'", timeout=30)
     nb.page.wait_for_timeout(500)  # the theme's stylesheet applies
-    lowest_contrast(root, "JupyterLab Dark")
+    assert_readable(root, "JupyterLab Dark")
     nb.screenshot(root, "jupyterlab-dark")
     nb.command("apputils:change-theme", {"theme": "JupyterLab Light"})
     nb.wait_for("() => document.body.dataset.jpThemeLight === 'true'", timeout=30)
@@ -52,11 +43,11 @@ def test_notebook_7_light_and_dark(lab):
     root = nb.page.locator(".fcnn-widget").first
     root.locator("svg.fcnn-picture").wait_for(timeout=120_000)
     assert root.evaluate("(el) => el.dataset.hostTheme") == "jupyter"
-    lowest_contrast(root, "Notebook 7 Light")
+    assert_readable(root, "Notebook 7 Light")
     nb.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
     nb.wait_for("() => document.body.dataset.jpThemeLight === 'false'", timeout=30)
     nb.page.wait_for_timeout(500)
-    lowest_contrast(root, "Notebook 7 Dark")
+    assert_readable(root, "Notebook 7 Dark")
     nb.screenshot(root, "notebook7-dark")
     nb.command("apputils:change-theme", {"theme": "JupyterLab Light"})
     nb.wait_for("() => document.body.dataset.jpThemeLight === 'true'", timeout=30)
@@ -80,7 +71,7 @@ def test_a_page_that_turns_dark_and_back(browser, saved):
     root = page.locator(".fcnn-widget")
     root.locator("svg.fcnn-picture").wait_for()
     assert host_theme(page) == "light"
-    lowest_contrast(root, "saved page, white")
+    assert_readable(root, "saved page, white")
     # The host page switches its theme (as a blog's dark-mode toggle does): a class on body.
     page.add_style_tag(content="body.dark { background: #15181c; }")
     page.evaluate("() => document.body.classList.add('dark')")
@@ -88,7 +79,7 @@ def test_a_page_that_turns_dark_and_back(browser, saved):
         "() => document.querySelector('.fcnn-widget').dataset.hostTheme === 'dark'"
     )
     page.wait_for_timeout(500)
-    lowest_contrast(root, "saved page, dark host")
+    assert_readable(root, "saved page, dark host")
     page.screenshot(path=str(saved.parent / "dark-host.png"))
     page.evaluate("() => document.body.classList.remove('dark')")
     page.wait_for_function(

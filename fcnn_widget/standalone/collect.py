@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from matplotlib.colors import Colormap
 
 from .. import colors, settings, state
-from ..scene import restyle
+from ..picture import check_sample
+from ..scene import restyle, window_start
 from .codec import AXES
 
 DEFAULT_PALETTES = ("viridis", "plasma", "coolwarm", "RdBu")
@@ -81,40 +82,43 @@ def collect_state(
 
 
 def _source(widget_or_model, overrides: dict) -> state.Source:
-    """The page's source: the widget's (with the page-only overrides) or a new model's."""
-    if hasattr(widget_or_model, "page_source"):
-        model = widget_or_model.model
-        if getattr(model, "training", False) or (model.progress and model.progress.running):
-            raise RuntimeError("this widget's model is training; save the page when it is done")
-        src = widget_or_model.page_source()
-    else:
-        model, options = widget_or_model, dict(overrides)
-        position = {k: options.pop(k) for k in (*POSITION, "samples") if k in options}
-        style = settings.make_style(**options)
-        return state.open_source(model, position.get("samples"), style, **{
-            k: v for k, v in position.items() if k != "samples"
-        })  # fmt: skip
+    """The page's source: a widget's (with the page-only overrides) or a new model's."""
+    if not hasattr(widget_or_model, "page_source"):
+        options = dict(overrides)
+        samples = options.pop("samples", None)
+        position = {k: options.pop(k) for k in POSITION if k in options}
+        return state.open_source(
+            widget_or_model, samples, settings.make_style(**options), **position
+        )
+    if widget_or_model.model.training:
+        raise RuntimeError("this widget's model is training; save the page when it is done")
+    src = widget_or_model.page_source()
+    return _overridden(src, widget_or_model.model, overrides)
+
+
+def _overridden(src: state.Source, model, overrides: dict) -> state.Source:
+    """``src`` with the page-only settings, epoch and sample of ``overrides``."""
     looks = {k: v for k, v in overrides.items() if k not in (*POSITION, "samples")}
-    if isinstance(looks.get("palette"), Colormap):
-        src.colormaps[looks["palette"].name] = looks["palette"]
-    if "palette" in looks:
-        name = looks["palette"]
-        looks["palette"] = src.colormaps.get(name, name) if isinstance(name, str) else name
-    shown, style = src.scene, settings.restyled(src.scene.style, **looks) if looks else None
+    palette = looks.get("palette")
+    if isinstance(palette, Colormap):
+        src.colormaps[palette.name] = palette
+    elif isinstance(palette, str):
+        looks["palette"] = src.colormaps.get(palette, palette)
+    shown = src.scene
+    style = settings.restyled(shown.style, **looks) if looks else shown.style
     epoch = overrides.get("epoch", shown.epoch)
     if epoch != shown.epoch:
-        shown = state.scene_at(model, src.samples, style or shown.style, src.timeline, epoch)
-    elif style is not None:
+        shown = state.scene_at(model, src.samples, style, src.timeline, epoch)
+    elif looks:
         shown = restyle(copy.copy(shown), style)
     sample = overrides.get("sample", src.sample)
     if sample != src.sample:
-        from ..picture import check_sample
-        from ..scene import window_start
-
         check_sample(sample, shown)
-        n, length = shown.n_samples, src.window[1]
+        start, length = src.window
         src = dataclasses.replace(
-            src, sample=sample, window=(window_start(sample, n, length, src.window[0]), length)
+            src,
+            sample=sample,
+            window=(window_start(sample, shown.n_samples, length, start), length),
         )
     return dataclasses.replace(src, scene=shown)
 

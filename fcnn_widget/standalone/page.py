@@ -29,7 +29,16 @@ def to_html(
     note: bool = True,
     **style,
 ) -> str:
-    """The page as HTML text (see :func:`save_html`)."""
+    """The widget (or a model, shown with ``**style``) as one self-contained HTML page.
+
+    ``widget_or_model``: an :class:`~fcnn_widget.FCNNWidget`, whose current state is saved
+    (``**style`` — e.g. ``sample=3, title="..."`` — applies to the page only; the widget is
+    only read), or a model, shown as ``FCNNWidget(model, **style)`` would show it.
+    ``palettes``: those the page offers (default: the widget's plus viridis, plasma,
+    coolwarm, RdBu); ``norms`` and ``scopes`` likewise; each combination costs a variant.
+    ``page_title``: the HTML title (default: the widget's title). ``note``: a line under the
+    widget on what works offline. The seed example (``FCNN([5, 5])`` on prod) is ~0.6 MB.
+    """
     state, variants, fixed = collect_state(
         widget_or_model, palettes=palettes, norms=norms, scopes=scopes, **style
     )
@@ -38,38 +47,11 @@ def to_html(
     return _page(doc, str(title), note)
 
 
-def save_html(
-    widget_or_model,
-    path: str | os.PathLike,
-    *,
-    palettes: Iterable[str] | None = None,
-    norms: Sequence[str] = colors.NORMS,
-    scopes: Sequence[str] = colors.SCOPES,
-    page_title: str | None = None,
-    note: bool = True,
-    **style,
-) -> Path:
-    """Write the widget (or a model, shown with ``**style``) as one self-contained HTML file.
-
-    ``widget_or_model``: an :class:`~fcnn_widget.FCNNWidget`, whose current state is saved
-    (``**style`` — e.g. ``sample=3, title="..."`` — applies to the export only and is undone
-    after), or a model, shown as ``FCNNWidget(model, **style)``. ``palettes``: those the
-    page offers (default: the widget's plus viridis, plasma, coolwarm, RdBu); ``norms`` and
-    ``scopes`` likewise; each combination costs a variant. ``page_title``: the HTML title
-    (default: the widget's title). ``note``: a line under the widget on what works offline.
-    Returns the path. The seed example (``FCNN([5, 5])`` on prod, 2500 samples) is ~0.6 MB.
-    """
-    path = Path(path)
-    text = to_html(
-        widget_or_model,
-        palettes=palettes,
-        norms=norms,
-        scopes=scopes,
-        page_title=page_title,
-        note=note,
-        **style,
-    )
-    return files.write_atomic(path, files.encode_text(text, "the page"))  # old file kept on failure
+def save_html(widget_or_model, path: str | os.PathLike, **options) -> Path:
+    """Write :func:`to_html`'s page (``options`` as there) to ``path``, atomically: a failed
+    save leaves the old file as it was. Returns the path."""
+    text = to_html(widget_or_model, **options)
+    return files.write_atomic(Path(path), files.encode_text(text, "the page"))
 
 
 def read_html(path_or_text) -> dict:

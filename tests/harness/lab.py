@@ -161,6 +161,26 @@ def _die_with_parent() -> None:
 # --------------------------------------------------------------------------- notebooks
 
 
+def execute_saved(source: str, path: Path, timeout: float = 300) -> Any:
+    """Run one code cell with nbclient, widget state stored, and write it to ``path``: a
+    notebook as a user saves it. Returns the executed ``nbformat`` notebook."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbclient.NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", store_widget_state=True
+    ).execute()
+    nbformat.write(nb, path)
+    return nb
+
+
 def make_notebook(cells: Iterable[str | Mapping[str, Any]]) -> dict:
     """Build an nbformat-4 notebook dict from code strings (or ready cell dicts).
 

@@ -192,6 +192,18 @@ CONTRAST_JS = r"""
 """
 
 
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+
+
+def assert_readable(widget, label: str) -> float:
+    """Every text of the widget reaches MIN_CONTRAST against what is behind it; the lowest."""
+    report = contrast_report(widget)
+    low = [r for r in report if r["ratio"] < MIN_CONTRAST]
+    assert not low, f"{label}: text below {MIN_CONTRAST}:1: {low[:5]}"
+    print(f"\n{label}: {len(report)} texts, contrast {report[0]['ratio']}..{report[-1]['ratio']}")
+    return report[0]["ratio"]
+
+
 def contrast_report(widget) -> list[dict]:
     """Every text's contrast against what is behind it (see CONTRAST_JS), lowest first."""
     return sorted(widget.evaluate(CONTRAST_JS), key=lambda r: r["ratio"])
