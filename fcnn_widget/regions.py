@@ -1,0 +1,624 @@
+"""The exact linear regions of a piecewise-linear network on its 2-D input plane.
+
+A network whose hidden layers are ``relu``, ``leaky_relu`` or ``linear`` is affine on each
+cell of a partition of the plane into convex polygons. :func:`exact_regions` finds that
+partition by cutting: start from the domain rectangle; for each hidden layer, each unit's
+pre-activation is affine inside every current polygon (its map follows from the polygon's
+pattern so far, :func:`fcnn_widget.analysis._pattern_maps`), so cut every polygon by it at
+once. Vertices live in flat float64 arrays (``vertices`` (N, 2) with each polygon's run
+given by ``starts``); one cut is a handful of NumPy operations over all polygons.
+
+Tolerances (both relative, both documented on the constants):
+
+* :data:`SNAP`: a vertex whose pre-activation is within ``SNAP`` times the unit's scale on
+  the domain counts as lying exactly on the unit's line (it then belongs to both pieces).
+* :data:`SLIVER`: a cut that would leave a piece smaller than ``SLIVER`` times the domain's
+  area is not made; the polygon stays whole with the larger piece's pattern. Points of such
+  a sliver are within ``SLIVER * area / edge`` of the line, far below float32 resolution.
+  The areas therefore always add up to the domain's (no holes).
+
+Every region's pattern is unique: the set of points with one activation pattern is an
+intersection of half-planes (each layer's pre-activations are affine on the previous
+pattern's set), so it is convex and connected, and two polygons separated by a cut differ in
+that cut's bit. Neighbours whose affine maps happen to agree (a unit whose outgoing weights
+are zero) stay separate activation regions.
+
+Past a budget (:data:`MAX_REGIONS`) the cutting stops with :class:`RegionBudgetExceeded`;
+the picture then falls back to the raster estimate (:func:`fcnn_widget.analysis.regions`).
+
+>>> from fcnn_widget import FCNN
+>>> model = FCNN([4], "relu", dataset="prod", seed=0)
+>>> model.set_params([(W, b + 0.1) for W, b in model.params])
+>>> part = exact_regions(model)
+>>> len(part), round(float(part.areas().sum()), 9)
+(10, 36.0)
+>>> r = part[part.locate([[0.5, -1.0]])[0]]
+>>> bool(np.allclose([0.5, -1.0] @ r.coef + r.intercept, model.predict([[0.5, -1.0]])[0], atol=1e-5))
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import analysis
+from .analysis import Domain, Pattern
+
+SUPPORTED = ("relu", "leaky_relu", "linear")
+MAX_REGIONS = 50_000  # the budget: more regions than this stop the cutting
+SNAP = 1e-12  # |z| <= SNAP * (unit's scale on the domain) at a vertex counts as z = 0
+SLIVER = 1e-12  # pieces below SLIVER * domain area are not cut off
+_CACHE_SIZE = 8
+
+
+class RegionBudgetExceeded(ValueError):
+    """The exact partition would hold more regions than the budget."""
+
+
+@dataclass(frozen=True, eq=False)
+class ExactRegion:
+    """One linear region: a convex polygon (vertices counter-clockwise), the activation
+    pattern of its points (one boolean mask per hidden layer) and the affine map
+    ``x @ coef + intercept`` of the logits there (``coef`` (2, d_out), ``intercept`` (d_out,))."""
+
+    index: int
+    vertices: np.ndarray
+    pattern: Pattern
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    @property
+    def centroid(self) -> np.ndarray:
+        return _centroids(self.vertices, np.array([0, len(self.vertices)]))[0]
+
+    @property
+    def area(self) -> float:
+        return float(_areas(self.vertices, np.array([0, len(self.vertices)]))[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Boundaries:
+    """The cut segments: ``segments[i]`` (2 end points) is where hidden unit ``unit[i]`` of
+    layer ``layer[i]`` (1 = first hidden layer) switches inside the polygon it cut."""
+
+    segments: np.ndarray  # (m, 2, 2)
+    layer: np.ndarray  # (m,) int
+    unit: np.ndarray  # (m,) int
+
+    def __len__(self) -> int:
+        return len(self.segments)
+
+
+class Partition:
+    """The exact partition of a domain into linear regions (see :func:`exact_regions`).
+
+    ``vertices`` (N, 2) holds every region's corners, region ``r`` the rows
+    ``starts[r]:starts[r + 1]``; ``bits`` (R, hidden units) its pattern side by side; ``coef``
+    (R, 2, d_out) and ``intercept`` (R, d_out) its affine map of the logits.
+    """
+
+    def __init__(self, vertices, starts, bits, coef, intercept, cuts, domain, model_info):
+        self.vertices, self.starts, self.bits = vertices, starts, bits
+        self.coef, self.intercept, self.domain = coef, intercept, domain
+        self._cuts = cuts
+        self.layers, self.activation, self.task, self.widths = model_info
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, r: int) -> ExactRegion:
+        if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)):
+            raise TypeError(f"region index must be an integer, got {r!r}")
+        if not -len(self) <= r < len(self):
+            raise IndexError(f"region {r} out of range: the partition has {len(self)} regions")
+        r = int(r) % len(self)
+        a, b = self.starts[r], self.starts[r + 1]
+        return ExactRegion(
+            r,
+            self.vertices[a:b],
+            analysis._unpack(self.bits[r], self.widths[1:-1]),
+            self.coef[r],
+            self.intercept[r],
+        )
+
+    def __iter__(self):
+        return (self[r] for r in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"Partition({len(self)} regions on {self.domain})"
+
+    def areas(self) -> np.ndarray:
+        """Every region's area (R,)."""
+        return _areas(self.vertices, self.starts)
+
+    def centroids(self) -> np.ndarray:
+        """Every region's centroid (R, 2): a point inside it."""
+        return _centroids(self.vertices, self.starts)
+
+    def logits_at(self, points, regions) -> np.ndarray:
+        """The logits at ``points`` (n, 2) by the affine maps of ``regions`` (n,)."""
+        points = np.asarray(points, np.float64)
+        return np.einsum("nd,ndo->no", points, self.coef[regions]) + self.intercept[regions]
+
+    def outputs_at_centroids(self) -> np.ndarray:
+        """The network's output a[L] (after its output activation) at every centroid (R, d_out)."""
+        z = self.logits_at(self.centroids(), np.arange(len(self)))
+        if self.task == "binary":
+            return 1.0 / (1.0 + np.exp(-z))
+        if self.task == "multiclass":
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        return z
+
+    def locate(self, points) -> np.ndarray:
+        """The region index of each point (n, 2), -1 outside the domain.
+
+        A point's float64 activation pattern names its region; a point whose pattern no
+        region has (one of a sliver that was not cut off, :data:`SLIVER`) is found by the
+        polygons' edges instead.
+        """
+        points = np.asarray(points, np.float64).reshape(-1, 2)
+        (x0, x1), (y0, y1) = self.domain
+        inside = (points[:, 0] >= x0) & (points[:, 0] <= x1)
+        inside &= (points[:, 1] >= y0) & (points[:, 1] <= y1)
+        out = np.full(len(points), -1, np.int64)
+        if self.activation == "linear":
+            out[inside] = 0
+            return out
+        bits = patterns64(self.layers, self.activation, points[inside])
+        _, _, inverse, _ = analysis._unique_rows(np.concatenate([self.bits, bits]))
+        key_region = np.full(inverse.max() + 1, -1, np.int64)
+        key_region[inverse[: len(self)]] = np.arange(len(self))
+        found = key_region[inverse[len(self) :]]
+        for i in np.flatnonzero(found < 0):
+            found[i] = self._contains(points[inside][i])
+        out[inside] = found
+        return out
+
+    def _contains(self, point) -> int:
+        """The region whose polygon holds ``point`` (the least outside one)."""
+        V, starts = self.vertices, self.starts
+        nxt = _next_index(starts)
+        edge = V[nxt] - V
+        cross = edge[:, 0] * (point[1] - V[:, 1]) - edge[:, 1] * (point[0] - V[:, 0])
+        return int(np.argmax(np.minimum.reduceat(cross, starts[:-1])))
+
+    def boundaries(self) -> Boundaries:
+        """The segments the cutting made, each tagged with its layer and unit."""
+        return self._cuts
+
+    def decision_boundary(self) -> list[np.ndarray]:
+        """The exact decision boundary of a classification net, as polylines ((k, 2) arrays):
+        binary, the zero level set of the logit; multiclass, where the two largest logits tie."""
+        if self.task == "binary":
+            s = self._logit_at_vertices(0)
+            segs = _cut(self.vertices, self.starts, s, _scale(s, self.starts), 0.0)[3]
+            return chain(segs)
+        if self.task == "multiclass":
+            return chain(self._class_borders())
+        raise ValueError(
+            f"decision_boundary needs a classification net (task binary or multiclass), "
+            f"got task {self.task!r}"
+        )
+
+    def _logit_at_vertices(self, j: int, V=None, owner=None) -> np.ndarray:
+        V = self.vertices if V is None else V
+        owner = _owners(self.starts) if owner is None else owner
+        return np.einsum("nd,nd->n", V, self.coef[owner, :, j]) + self.intercept[owner, j]
+
+    def _class_borders(self) -> np.ndarray:
+        """Per class c: clip every region to where z_c is the largest logit; the cells' edges
+        on a line z_c = z_j (j > c) are the border of c and j."""
+        n_out = self.coef.shape[2]
+        segs = []
+        for c in range(n_out):
+            V, starts, reg = self.vertices, self.starts, np.arange(len(self))
+            for j in range(n_out):
+                if j == c or len(starts) < 2:
+                    continue
+                owner = reg[_owners(starts)]
+                s = self._logit_at_vertices(c, V, owner) - self._logit_at_vertices(j, V, owner)
+                V, starts, parents, _, on = _cut(V, starts, s, _scale(s, starts), 0.0)
+                reg = reg[parents]
+                V, starts = _select(V, starts, on)
+                reg = reg[on]
+            if len(starts) < 2:
+                continue
+            owner, nxt = reg[_owners(starts)], _next_index(starts)
+            for j in range(c + 1, n_out):
+                d = self._logit_at_vertices(c, V, owner) - self._logit_at_vertices(j, V, owner)
+                tol = 1e3 * SNAP * _scale(d, starts) + 1e-300
+                on_line = (np.abs(d) <= tol) & (np.abs(d[nxt]) <= tol)
+                segs.append(np.stack([V[on_line], V[nxt][on_line]], axis=1))
+        return np.concatenate(segs) if segs else np.zeros((0, 2, 2))
+
+
+def exact_regions(
+    model, domain: Domain | None = None, params=None, *, budget: int = MAX_REGIONS
+) -> Partition:
+    """The exact linear regions of ``model`` (2 inputs; relu, leaky_relu or linear hidden
+    layers) inside ``domain`` (default :func:`fcnn_widget.analysis.plot_domain`), for
+    ``params`` (default the current ones). Past ``budget`` regions: RegionBudgetExceeded.
+
+    >>> from fcnn_widget import FCNN
+    >>> part = exact_regions(FCNN([5, 5], "relu", dataset="prod", seed=0))
+    >>> len(part) == len({r.pattern[0].tobytes() + r.pattern[1].tobytes() for r in part})
+    True
+    """
+    activation = model.activation
+    if activation not in SUPPORTED:
+        raise ValueError(
+            f"exact_regions needs piecewise-linear hidden layers ({', '.join(SUPPORTED)}), "
+            f"got {activation!r}; for smooth activations use analysis.local_linearization"
+        )
+    analysis._require_plane(model, "exact_regions")
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+        raise ValueError(f"budget must be a positive integer, got {budget!r}")
+    domain = analysis.plot_domain(model) if domain is None else domain
+    bounds = analysis._check_domain(domain)
+    domain = tuple((float(lo), float(hi)) for lo, hi in bounds)
+    params = model.params if params is None else params
+    layers = analysis._float64_layers(params)
+    key = (_params_key(layers), activation, model.task, domain, int(budget))
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    part = _partition(layers, activation, model.task, list(model.widths), domain, int(budget))
+    _cache[key] = part
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return part
+
+
+_cache: OrderedDict = OrderedDict()
+
+
+def _params_key(layers) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for W, b in layers:
+        h.update(np.ascontiguousarray(W).tobytes())
+        h.update(np.ascontiguousarray(b).tobytes())
+        h.update(str(W.shape).encode())
+    return h.digest()
+
+
+def _partition(layers, activation, task, widths, domain, budget) -> Partition:
+    (x0, x1), (y0, y1) = domain
+    V = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    starts = np.array([0, 4])
+    hidden = widths[1:-1]
+    sliver = SLIVER * (x1 - x0) * (y1 - y0)
+    reach = np.array([max(abs(x0), abs(x1)), max(abs(y0), abs(y1))])
+    bits = np.zeros((1, 0), bool)
+    cuts: list[tuple[np.ndarray, int, int]] = []
+    act = "relu" if activation == "linear" else activation
+    for k, width in enumerate(hidden if activation != "linear" else []):
+        coef, intercept = analysis._pattern_maps(layers[: k + 1], bits, act)  # z of layer k+1
+        store = _Store(V, starts, width)
+        # Per unit, one row per polygon of the layer's start: z = x A0 + y A1 + C.
+        A0, A1, C = (np.ascontiguousarray(a.T) for a in (coef[:, 0], coef[:, 1], intercept))
+        tol = SNAP * (np.abs(A0) * reach[0] + np.abs(A1) * reach[1] + np.abs(C)).max(axis=1)
+        for u in range(width):
+            segs = store.cut(A0[u], A1[u], C[u], tol[u], u, sliver)
+            cuts.append((segs, k + 1, u))
+            if store.n_alive > budget:
+                raise RegionBudgetExceeded(
+                    f"the exact partition passed the budget of {budget:,} regions "
+                    f"(at layer {k + 1}, unit {u}, {store.n_alive:,} regions so far); "
+                    "use analysis.regions for the raster estimate or pass a larger budget="
+                )
+        V, starts, src, layer_bits = store.result()
+        bits = np.concatenate([bits[src], layer_bits], axis=1)
+    if activation == "linear":
+        bits = np.ones((1, sum(hidden)), bool)
+    coef, intercept = analysis._pattern_maps(layers, bits, act)
+    boundaries = Boundaries(
+        np.concatenate([c[0] for c in cuts]) if cuts else np.zeros((0, 2, 2)),
+        np.concatenate([np.full(len(s), k, int) for s, k, _ in cuts]) if cuts else np.zeros(0, int),
+        np.concatenate([np.full(len(s), u, int) for s, _, u in cuts]) if cuts else np.zeros(0, int),
+    )
+    info = (layers, activation, task, widths)
+    return Partition(V, starts, bits, coef, intercept, boundaries, domain, info)
+
+
+class _Store:
+    """One layer's polygons as runs of flat vertex buffers that only grow: a cut polygon is
+    marked dead and its two pieces appended, so a cut touches only the polygons it splits
+    (plus one evaluation of the unit at every vertex). Compacted when the dead vertices
+    outnumber the living ones."""
+
+    def __init__(self, V, starts, width: int):
+        n, P = len(V), len(starts) - 1
+        self.x, self.y = _buffer(V[:, 0], 2 * n + 64), _buffer(V[:, 1], 2 * n + 64)
+        self.vsrc = _buffer(_owners(starts), 2 * n + 64)  # each vertex's polygon at the start
+        self.n = n
+        self.start = _buffer(starts[:-1], 2 * P + 16)
+        self.end = _buffer(starts[1:], 2 * P + 16)
+        self.src = _buffer(np.arange(P), 2 * P + 16)
+        self.alive = _buffer(np.ones(P, bool), 2 * P + 16)
+        self.words = np.zeros((2 * P + 16, (width + 63) // 64), np.uint64)
+        self.P, self.n_alive, self.dead_vertices, self.width = P, P, 0, width
+
+    def cut(self, A0, A1, C, tol: float, u: int, sliver: float) -> np.ndarray:
+        n, P = self.n, self.P
+        x, y, vs = self.x[:n], self.y[:n], self.vsrc[:n]
+        s = x * A0[vs] + y * A1[vs] + C[vs]
+        starts = self.start[:P]
+        hi, lo = np.maximum.reduceat(s, starts), np.minimum.reduceat(s, starts)
+        alive = self.alive[:P]
+        on = alive & (hi > tol)
+        split = on & (lo < -tol)
+        word, bit = u // 64, np.uint64(1 << (u % 64))
+        sp = np.flatnonzero(split)
+        segs = np.zeros((0, 2, 2))
+        if len(sp):
+            counts = self.end[sp] - self.start[sp]
+            idx = _runs(self.start[sp], counts)
+            ss = s[idx]
+            ss = np.where(np.abs(ss) <= tol, 0.0, ss)
+            V = np.stack([x[idx], y[idx]], axis=1)
+            pos, neg, segs, small = _split(V, ss, counts, sliver)
+            if small is not None:  # slivers: those polygons stay whole on their larger side
+                keep_whole, larger_on = small
+                on[sp[keep_whole & ~larger_on]] = False
+                sp, idx_keep = sp[~keep_whole], ~keep_whole
+                V, ss, counts = _subset(V, ss, counts, idx_keep)
+                pos, neg, segs, _ = _split(V, ss, counts, 0.0)
+            split[:] = False
+            split[sp] = True
+        self.words[np.flatnonzero(on & ~split), word] |= bit
+        if len(sp):
+            self._append(sp, pos, neg, word, bit)
+        return segs
+
+    def _append(self, sp, pos, neg, word, bit) -> None:
+        m = len(sp)
+        (pv, pc), (nv, nc) = pos, neg
+        vertices = np.concatenate([pv, nv])
+        counts = np.concatenate([pc, nc])
+        owners = np.concatenate([sp, sp])
+        k = len(vertices)
+        self._reserve(k, 2 * m)
+        n, P = self.n, self.P
+        self.x[n : n + k], self.y[n : n + k] = vertices[:, 0], vertices[:, 1]
+        self.vsrc[n : n + k] = np.repeat(self.src[owners], counts)
+        ends = n + np.cumsum(counts)
+        self.start[P : P + 2 * m], self.end[P : P + 2 * m] = ends - counts, ends
+        self.src[P : P + 2 * m] = self.src[owners]
+        self.alive[P : P + 2 * m] = True
+        self.words[P : P + 2 * m] = self.words[owners]
+        self.words[P : P + m, word] |= bit
+        self.alive[sp] = False
+        self.dead_vertices += int((self.end[sp] - self.start[sp]).sum())
+        self.n, self.P, self.n_alive = n + k, P + 2 * m, self.n_alive + m
+        if self.dead_vertices > self.n - self.dead_vertices:
+            self._compact()
+
+    def _reserve(self, k: int, q: int) -> None:
+        if self.n + k > len(self.x):
+            size = 2 * (self.n + k)
+            self.x, self.y, self.vsrc = (
+                _buffer(a[: self.n], size) for a in (self.x, self.y, self.vsrc)
+            )
+        if self.P + q > len(self.start):
+            size = 2 * (self.P + q)
+            self.start, self.end, self.src, self.alive = (
+                _buffer(a[: self.P], size) for a in (self.start, self.end, self.src, self.alive)
+            )
+            words = np.zeros((size, self.words.shape[1]), np.uint64)
+            words[: self.P] = self.words[: self.P]
+            self.words = words
+
+    def _compact(self) -> None:
+        live = np.flatnonzero(self.alive[: self.P])
+        counts = self.end[live] - self.start[live]
+        idx = _runs(self.start[live], counts)
+        n, P = len(idx), len(live)
+        self.x[:n], self.y[:n], self.vsrc[:n] = self.x[idx], self.y[idx], self.vsrc[idx]
+        ends = np.cumsum(counts)
+        self.start[:P], self.end[:P] = ends - counts, ends
+        self.src[:P], self.words[:P] = self.src[live], self.words[live]
+        self.alive[:P] = True
+        self.n, self.P, self.dead_vertices = n, P, 0
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The living polygons: vertices, starts, ancestors, this layer's bits (P, width)."""
+        self._compact()
+        n, P = self.n, self.P
+        V = np.stack([self.x[:n], self.y[:n]], axis=1)
+        starts = np.concatenate([[0], self.end[:P]])
+        shifts = np.arange(64, dtype=np.uint64)
+        bits = ((self.words[:P, :, None] >> shifts) & np.uint64(1)).astype(bool)
+        return V, starts, self.src[:P].copy(), bits.reshape(P, -1)[:, : self.width]
+
+
+def _buffer(values, size: int) -> np.ndarray:
+    out = np.empty(max(size, len(values)), np.asarray(values).dtype)
+    out[: len(values)] = values
+    return out
+
+
+def _runs(first, counts) -> np.ndarray:
+    """The indices first[i] .. first[i] + counts[i] - 1 of every run, concatenated."""
+    total = int(counts.sum())
+    offsets = np.repeat(first - (np.cumsum(counts) - counts), counts)
+    return offsets + np.arange(total)
+
+
+def _subset(V, s, counts, keep):
+    ends = np.cumsum(counts)
+    idx = _runs((ends - counts)[keep], counts[keep])
+    return V[idx], s[idx], counts[keep]
+
+
+def _split(V, s, counts, sliver):
+    """Cut m polygons (runs of ``counts`` vertices of ``V``, each with strictly positive and
+    strictly negative ``s``) along s = 0 (Sutherland–Hodgman on both sides).
+
+    Returns the on pieces and the off pieces as (vertices, counts), the chords (m, 2, 2),
+    and, when some piece is below ``sliver`` in area, (which polygons, whether their on piece
+    is the larger) — else None.
+    """
+    m = len(counts)
+    ends = np.cumsum(counts)
+    nxt = np.arange(1, len(V) + 1)
+    nxt[ends - 1] = ends - counts
+    sn = s[nxt]
+    cross = ((s > 0) & (sn < 0)) | ((s < 0) & (sn > 0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(cross, s / (s - sn), 0.0)
+    cand = np.empty((2 * len(V), 2))
+    cand[0::2] = V
+    cand[1::2] = V + t[:, None] * (V[nxt] - V)
+    keep_pos, keep_neg, on_line = (np.empty(2 * len(V), bool) for _ in range(3))
+    keep_pos[0::2], keep_pos[1::2] = s >= 0, cross
+    keep_neg[0::2], keep_neg[1::2] = s <= 0, cross
+    on_line[0::2], on_line[1::2] = s == 0, cross
+    owner = np.repeat(np.repeat(np.arange(m), counts), 2)
+    pos_v, pos_c = cand[keep_pos], np.bincount(owner[keep_pos], minlength=m)
+    neg_v, neg_c = cand[keep_neg], np.bincount(owner[keep_neg], minlength=m)
+    if sliver > 0:
+        pos_a = _areas(pos_v, np.concatenate([[0], np.cumsum(pos_c)]))
+        neg_a = _areas(neg_v, np.concatenate([[0], np.cumsum(neg_c)]))
+        small = (pos_a < sliver) | (neg_a < sliver)
+        if small.any():
+            return None, None, None, (small, pos_a >= neg_a)
+    line = on_line[keep_pos]
+    line_o = owner[keep_pos][line]
+    good = np.bincount(line_o, minlength=m)[line_o] == 2
+    segs = pos_v[line][good].reshape(-1, 2, 2)
+    return (pos_v, pos_c), (neg_v, neg_c), segs, None
+
+
+def _cut(V, starts, s, scale, sliver):
+    """Cut every polygon (rows ``starts[p]:starts[p + 1]`` of ``V``) by the function whose
+    values at the vertices are ``s`` (affine within each polygon): the new vertices and
+    starts, each new polygon's parent, the chords and whether it lies on the on side."""
+    P = len(starts) - 1
+    s = np.where(np.abs(s) <= SNAP * scale, 0.0, s)
+    hi, lo = np.maximum.reduceat(s, starts[:-1]), np.minimum.reduceat(s, starts[:-1])
+    split = (hi > 0) & (lo < 0)
+    counts = np.diff(starts)
+    sp = np.flatnonzero(split)
+    pos, neg, segs, _ = _split(*_subset(V, s, counts, split), 0.0)
+    keep = np.flatnonzero(~split)
+    kept_v, kept_s, kept_c = _subset(V, s, counts, ~split)
+    new_V = np.concatenate([kept_v, pos[0], neg[0]])
+    new_c = np.concatenate([kept_c, pos[1], neg[1]])
+    parents = np.concatenate([keep, sp, sp])
+    on = np.concatenate([hi[keep] > 0, np.ones(len(sp), bool), np.zeros(len(sp), bool)])
+    del P, kept_s
+    return new_V, np.concatenate([[0], np.cumsum(new_c)]), parents, segs, on
+
+
+def _select(V, starts, keep):
+    """Only the polygons where ``keep``."""
+    owner = _owners(starts)
+    counts = np.diff(starts)[keep]
+    return V[keep[owner]], np.concatenate([[0], np.cumsum(counts)])
+
+
+def _owners(starts) -> np.ndarray:
+    """Each vertex's polygon."""
+    return np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+
+
+def _next_index(starts) -> np.ndarray:
+    """Each vertex's successor in its polygon (cyclic)."""
+    nxt = np.arange(1, starts[-1] + 1)
+    nxt[starts[1:] - 1] = starts[:-1]
+    return nxt
+
+
+def _areas(V, starts) -> np.ndarray:
+    """Signed (counter-clockwise positive) areas by the shoelace formula."""
+    if len(starts) < 2:
+        return np.zeros(0)
+    nxt = _next_index(starts)
+    cross = V[:, 0] * V[nxt, 1] - V[nxt, 0] * V[:, 1]
+    return 0.5 * np.add.reduceat(cross, starts[:-1])
+
+
+def _centroids(V, starts) -> np.ndarray:
+    nxt = _next_index(starts)
+    cross = V[:, 0] * V[nxt, 1] - V[nxt, 0] * V[:, 1]
+    area6 = 3.0 * np.add.reduceat(cross, starts[:-1])
+    cx = np.add.reduceat((V[:, 0] + V[nxt, 0]) * cross, starts[:-1])
+    cy = np.add.reduceat((V[:, 1] + V[nxt, 1]) * cross, starts[:-1])
+    mean = np.add.reduceat(V, starts[:-1]) / np.diff(starts)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.stack([cx, cy], axis=1) / area6[:, None]
+    return np.where(np.abs(area6)[:, None] > 0, c, mean)
+
+
+def _scale(s, starts) -> np.ndarray:
+    """Per polygon, the largest |s| at its vertices, per vertex (a scale for :data:`SNAP`)."""
+    per = np.maximum.reduceat(np.abs(s), starts[:-1]) if len(starts) > 1 else np.zeros(0)
+    return per[_owners(starts)]
+
+
+def patterns64(layers, activation: str, X) -> np.ndarray:
+    """The activation pattern (z > 0 of every hidden unit, side by side) of each row of
+    ``X`` (n, 2), computed in float64 — the arithmetic the partition is cut in.
+
+    >>> layers = [(np.array([[1.0, -1.0], [0.0, 1.0]]), np.zeros(2)), (np.ones((2, 1)), np.zeros(1))]
+    >>> patterns64(layers, "relu", [[1.0, 2.0]]).tolist()
+    [[True, True]]
+    """
+    a = np.asarray(X, np.float64)
+    off = analysis.OFF_SLOPE.get(activation, 1.0)
+    masks = []
+    for W, b in layers[:-1]:
+        z = a @ W + b
+        masks.append(z > 0)
+        a = np.where(z > 0, z, off * z)
+    return analysis._pack(masks, len(a))
+
+
+def chain(segments) -> list[np.ndarray]:
+    """Segments (m, 2, 2) joined end to end into polylines ((k, 2) arrays); end points within
+    1e-9 (relative to the extent) count as one.
+
+    >>> [p.tolist() for p in chain(np.array([[[0, 0], [1, 0]], [[1, 1], [1, 0]]], float))]
+    [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]]
+    """
+    segments = np.asarray(segments, np.float64).reshape(-1, 2, 2)
+    if len(segments) == 0:
+        return []
+    extent = max(float(np.abs(segments).max()), 1.0)
+    keys = np.round(segments / (extent * 1e-9)).astype(np.int64)
+    ends: dict[tuple, list[tuple[int, int]]] = {}
+    for i in range(len(segments)):
+        for e in (0, 1):
+            ends.setdefault(tuple(keys[i, e]), []).append((i, e))
+    used = np.zeros(len(segments), bool)
+
+    def walk(i: int, e: int) -> list[np.ndarray]:
+        points = []
+        while True:  # leave segment i through its end 1 - e
+            used[i] = True
+            points.append(segments[i, 1 - e])
+            nxt = [(j, f) for j, f in ends[tuple(keys[i, 1 - e])] if not used[j]]
+            if not nxt:
+                return points
+            i, e = nxt[0]
+
+    lines = []
+    # Start at loose ends first (open polylines), then whatever is left (closed loops).
+    order = sorted(
+        range(len(segments)),
+        key=lambda i: (
+            -max((len(ends[tuple(keys[i, 0])]) == 1), (len(ends[tuple(keys[i, 1])]) == 1))
+        ),
+    )
+    for i in order:
+        if used[i]:
+            continue
+        e = 0 if len(ends[tuple(keys[i, 0])]) == 1 or len(ends[tuple(keys[i, 1])]) != 1 else 1
+        forward = walk(i, e)
+        lines.append(np.array([segments[i, e], *forward]))
+    return lines
