@@ -21,6 +21,7 @@ import matplotlib
 import numpy as np
 
 from . import analysis, colors, fmt, rules
+from . import region_map as exact_regions
 from .layout import Layout
 from .network import RELU_FAMILY
 from .rules import formula_text, layer_mark, subscript
@@ -170,10 +171,16 @@ def unit_lines(scene: Scene, lay: Layout) -> list[str]:
     return out
 
 
-def region_map(scene: Scene, lay: Layout) -> list[str]:
-    """The plane split into the network's linear regions, one colour per activation pattern."""
+def region_map(scene: Scene, lay: Layout, sample: int = 0) -> list[str]:
+    """The plane split into the network's linear regions: the exact polygons
+    (:mod:`fcnn_widget.region_map`) or, past their budget, one colour per activation pattern
+    of the raster estimate."""
     if not scene.style.show_regions or scene.region_ids is None:
         return []
+    part, note = exact_regions.partition_of(scene)
+    if part is not None:
+        out = exact_regions.exact_map(scene, lay, part, sample)
+        return [*out, exact_regions.count_text(scene, lay, len(part), True, "")]
     ids = scene.region_ids
     cmap = matplotlib.colormaps["tab20"]
     table = np.array([cmap(i % 20) for i in range(int(ids.max()) + 1)])
@@ -184,8 +191,7 @@ def region_map(scene: Scene, lay: Layout) -> list[str]:
     return [
         f'<image data-role="regions" data-count="{n}" x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" '
         f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{png_uri(rgba[::-1])}"/>',
-        f'<text data-role="region-count" x="{px + pw:.2f}" y="{py + ph + 27:.2f}" text-anchor="end" font-size="10" '
-        f'fill="currentColor">{n} linear regions</text>',
+        exact_regions.count_text(scene, lay, n, False, note),
     ]
 
 

@@ -372,7 +372,7 @@ def _plane(scene: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     out.append(
         f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>'
     )
-    out += overlays.region_map(scene, lay)
+    out += overlays.region_map(scene, lay, sample)
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out.append(
         f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(scene) if points else ""}</g>'

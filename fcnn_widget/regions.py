@@ -237,6 +237,23 @@ class Partition:
         return np.concatenate(segs) if segs else np.zeros((0, 2, 2))
 
 
+def count_text(model) -> str:
+    """``", N linear regions"`` for a model with 2 inputs, piecewise-linear hidden layers and
+    data (its plot domain), else ``""`` — :meth:`fcnn_widget.FCNN.describe` reports it.
+
+    >>> from fcnn_widget import FCNN
+    >>> count_text(FCNN([4], "relu", dataset="prod", seed=0)), count_text(FCNN([4], "tanh", dataset="prod"))
+    (', 8 linear regions', '')
+    """
+    if model.widths[0] != 2 or model.dataset is None or model.activation not in SUPPORTED:
+        return ""
+    try:
+        n = len(exact_regions(model))
+    except RegionBudgetExceeded:
+        return f", over {MAX_REGIONS:,} linear regions"
+    return f", {n:,} linear region{'' if n == 1 else 's'}"
+
+
 def exact_regions(
     model, domain: Domain | None = None, params=None, *, budget: int = MAX_REGIONS
 ) -> Partition:
@@ -249,25 +266,41 @@ def exact_regions(
     >>> len(part) == len({r.pattern[0].tobytes() + r.pattern[1].tobytes() for r in part})
     True
     """
-    activation = model.activation
+    analysis._require_plane(model, "exact_regions")
+    domain = analysis.plot_domain(model) if domain is None else domain
+    params = model.params if params is None else params
+    return partition(params, model.activation, model.task, domain, budget=budget)
+
+
+def partition(params, activation: str, task: str, domain: Domain, *, budget: int = MAX_REGIONS):
+    """:func:`exact_regions` from the parts of a model: ``params`` ``[(W, b), ...]`` (2
+    inputs), the hidden layers' activation, the task and the domain. Cached per params.
+
+    >>> import numpy as np
+    >>> params = [(np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2)), (np.ones((2, 1)), np.zeros(1))]
+    >>> len(partition(params, "relu", "regression", ((-1, 1), (-1, 1))))
+    4
+    """
     if activation not in SUPPORTED:
         raise ValueError(
             f"exact_regions needs piecewise-linear hidden layers ({', '.join(SUPPORTED)}), "
             f"got {activation!r}; for smooth activations use analysis.local_linearization"
         )
-    analysis._require_plane(model, "exact_regions")
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
         raise ValueError(f"budget must be a positive integer, got {budget!r}")
-    domain = analysis.plot_domain(model) if domain is None else domain
+    layers = analysis._float64_layers(params)
+    if layers[0][0].shape[0] != 2:
+        raise ValueError(
+            f"exact_regions works on the 2-D input plane, but params take {layers[0][0].shape[0]} inputs"
+        )
     bounds = analysis._check_domain(domain)
     domain = tuple((float(lo), float(hi)) for lo, hi in bounds)
-    params = model.params if params is None else params
-    layers = analysis._float64_layers(params)
-    key = (_params_key(layers), activation, model.task, domain, int(budget))
+    widths = [2] + [int(W.shape[1]) for W, _ in layers]
+    key = (_params_key(layers), activation, task, domain, int(budget))
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
-    part = _partition(layers, activation, model.task, list(model.widths), domain, int(budget))
+    part = _partition(layers, activation, task, widths, domain, int(budget))
     _cache[key] = part
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)

@@ -28,7 +28,7 @@ import numpy as np
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import colors, overlays, picture
+from . import colors, overlays, picture, region_map
 from .network import RELU_FAMILY
 from .scene import (
     KERNEL_BUDGET_BYTES,
@@ -115,6 +115,7 @@ TRAITS: dict[str, str] = {
     "_grid_local": "array",  # the same per plane grid point
     "_region_ids": "array",  # int32 linear region per grid point
     "_region_patterns": "array",  # uint8 (regions, hidden units)
+    "_region_maps": "array",  # (regions, out, 3) each exact region's affine map, when drawn
     "_window": "list",  # first sample and count of the per-sample arrays
     "_timeline": "array",  # (epochs, timeline_stride) for _timeline_sample
     "_timeline_sample": "int",
@@ -208,14 +209,24 @@ def frame(
         **window(scene, start, length),
         "_params": Buffer.of(np.concatenate(flat), np.float32),
         "_grid_local": Buffer.of(scene.grid_local, np.float32),
-        "_region_ids": Buffer.of(scene.region_ids, np.int32),
-        "_region_patterns": Buffer.of(scene.region_patterns, np.uint8),
+        **region_arrays(scene),
         "_meta": meta(scene, uid),
         "_svg": picture.to_svg(scene, sample, uid=uid, points=False),
     }
     if points:
         out["_points"] = picture.points_markup(scene)
     return out
+
+
+def region_arrays(scene: Scene) -> dict[str, Any]:
+    """Each grid point's linear region and each region's pattern and map: of the exact
+    partition when the picture draws it (:func:`fcnn_widget.region_map.page_arrays`)."""
+    ids, patterns, maps = region_map.page_arrays(scene)
+    return {
+        "_region_ids": Buffer.of(ids, np.int32),
+        "_region_patterns": Buffer.of(patterns, np.uint8),
+        "_region_maps": Buffer.of(maps, np.float32),
+    }
 
 
 def timeline(tl: Timeline, style: Style, sample: int) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, analysis, export, hosts, live, picture, settings, state, static_repr
+from . import adapters, export, hosts, live, picture, region_map, settings, state, static_repr
 from . import scene as scenes
 from .model import FCNN
 from .samples import Samples
@@ -302,6 +302,6 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
         elif kind == "timeline":  # the page starts scrubbing epochs
             self.want_timeline()
         elif kind == "pick":  # a click on the plane, when the page holds a window of samples
-            picked = analysis.pick(self.scene.X, content.get("point"))
+            picked = region_map.pick(self.scene, content.get("point"), content.get("region"))
             if picked is not None:
                 self.sample = picked

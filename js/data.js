@@ -76,6 +76,7 @@ export function readState(model) {
     gridLocal: floats(model.get("_grid_local")),
     regionIds: ints(model.get("_region_ids")),
     regionPatterns: arrayOf(model.get("_region_patterns"), "uint8"),
+    regionMaps: floats(model.get("_region_maps")), // (regions, out, 3) when drawn exactly
     timelineSample: model.get("_timeline_sample"),
     window: model.get("_window") || [0, meta.n_samples], // the samples the buffers hold
     epochs: ints(model.get("_epochs")),

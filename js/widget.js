@@ -7,10 +7,11 @@ import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.j
 import { attachTooltip } from "./tooltip.js";
 import { buildToolbar } from "./toolbar.js";
 import { describePoint, showRegionPattern } from "./analysis.js";
+import { indexRegions, nearestSampleIn, outlineSample, patternText, regionAt } from "./regions.js";
 import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
 
-const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_epochs", "_history", "_window"];
+const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_region_maps", "_epochs", "_history", "_window"];
 // What a move of the kernel's window of samples changes: no new picture, only its data.
 const WINDOW_KEYS = new Set(["_window", "_values", "_targets", "_ranges", "_local"]);
 // The timeline follows the selected sample: new data, but the drawn picture stays.
@@ -47,6 +48,7 @@ function render({ model, el }) {
   let epochIndex = state.epochs.length - 1; // which timeline entry the page shows
   let source = null;
   let pic = null;
+  let regions = null; // the exact regions' polygons, when the picture has them
   let epochTimer = null;
   // The epoch the page shows: the user's last pick, or the kernel's epoch trait. A frame the
   // kernel drew for an epoch the user has since left (a slow kernel answering an earlier
@@ -117,6 +119,7 @@ function render({ model, el }) {
     if (pic) {
       restyle(pic, state, source, !fromFrame);
       moveRing(pic.svg, state, sample);
+      if (regions) outlineSample(regions, state, sample);
     }
     // The slider stays where the user put it, also while the timeline is on its way.
     const scrubbable = !offline || timelineFits(state, sample);
@@ -136,6 +139,7 @@ function render({ model, el }) {
     const points = svg && svg.querySelector('g[data-role="points"]');
     if (points) points.innerHTML = model.get("_points");
     pic = svg ? indexPicture(svg) : null;
+    regions = svg ? indexRegions(svg) : null;
     controls.showSettings();
     const wanted = state.epochs.indexOf(wantedEpoch);
     show(sample, wanted >= 0 ? wanted : state.epochs.indexOf(state.meta.epoch));
@@ -179,9 +183,13 @@ function render({ model, el }) {
     if (!point) return;
     // The nearest of all samples: the page's own when it holds them all (or is a saved page,
     // which offers only those), else the kernel's pick, which moves the window to it.
+    // Inside an exact region: the nearest sample in that region, if it holds any.
     const all = state.window[1] >= state.meta.n_samples || state.meta.sample_limits;
-    if (all) selectSample(nearestSample(state, point));
-    else send(model, { type: "pick", point });
+    const region = regions ? regionAt(regions, pic.svg, event) : -1;
+    const inRegion = region >= 0 && all ? nearestSampleIn(regions, state, region, point) : -1;
+    if (inRegion >= 0) selectSample(inRegion);
+    else if (all) selectSample(nearestSample(state, point));
+    else send(model, region >= 0 ? { type: "pick", point, region } : { type: "pick", point });
   };
   // JupyterLab reads keys at the document in the capture phase (its shortcuts: Enter, digits,
   // arrows). Keys meant for this widget stop at the window, before that: all keys typed in
@@ -210,9 +218,11 @@ function render({ model, el }) {
   let patternShown = false;
   const describeAt = (event) => {
     const point = pic && eventToData(pic.svg, state, event);
-    if (point) patternShown = showRegionPattern(pic.analysis, state, point) || patternShown;
+    const region = point && regions ? regionAt(regions, pic.svg, event) : -1;
+    if (point) patternShown = showRegionPattern(pic.analysis, state, point, region) || patternShown;
     else if (patternShown) { patternShown = false; show(sample, epochIndex); }
-    return point ? describePoint(state, point) : null;
+    if (!point) return null;
+    return describePoint(state, point, region, region >= 0 ? patternText(state, region) : "");
   };
   const onLeave = () => { if (patternShown) { patternShown = false; show(sample, epochIndex); } };
   figure.addEventListener("mouseleave", onLeave);
