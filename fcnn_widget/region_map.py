@@ -24,7 +24,9 @@ from .scene import Scene
 
 # The most regions drawn as polygons (each ~150 bytes of SVG); past it, the raster estimate.
 PICTURE_REGIONS = 5_000
-EDGE_OPACITY = (0.75, 0.5, 0.35, 0.25)  # the cuts of layer 1, 2, 3, 4 and deeper
+# The cuts of layer 1, 2, 3, 4 and deeper: white over the polygons' dark hairlines, so they
+# show on dark and light fills alike; earlier layers stronger.
+EDGE_OPACITY = (0.9, 0.6, 0.4, 0.3)
 
 
 def partition_of(scene: Scene) -> tuple[regions.Partition | None, str]:
@@ -101,7 +103,10 @@ def exact_map(scene: Scene, lay: Layout, part: regions.Partition, sample: int) -
     """The polygons, the cuts by layer, the decision boundary and the sample's region."""
     V = _pixels(scene, lay, part.vertices)
     starts = part.starts
-    out = ['<g data-role="regions-exact" stroke="none">']
+    out = [
+        '<g data-role="regions-exact" stroke="#000000" stroke-opacity="0.3" stroke-width="0.5" '
+        'stroke-linejoin="round">'
+    ]
     for r, fill in enumerate(fills(scene, part)):
         out.append(
             f'<polygon data-region="{r}" points="{_points_attr(V[starts[r] : starts[r + 1]])}" '
@@ -110,7 +115,8 @@ def exact_map(scene: Scene, lay: Layout, part: regions.Partition, sample: int) -
     out.append("</g>")
     cuts = part.boundaries()
     out.append(
-        '<g data-role="region-edges" fill="none" stroke="#000000" stroke-width="0.6" pointer-events="none">'
+        '<g data-role="region-edges" fill="none" stroke="#ffffff" stroke-width="0.8" '
+        'pointer-events="none">'
     )
     for k in np.unique(cuts.layer):
         segs = _pixels(scene, lay, cuts.segments[cuts.layer == k])
@@ -131,10 +137,15 @@ def exact_map(scene: Scene, lay: Layout, part: regions.Partition, sample: int) -
         )
     r = int(part.locate(scene.X[sample : sample + 1, :2].astype(np.float64))[0])
     points = _points_attr(V[starts[r] : starts[r + 1]]) if r >= 0 else ""
-    out.append(
-        f'<polygon data-role="sample-region" data-region="{r}" points="{points}" fill="none" '
-        'stroke="#000000" stroke-width="2" stroke-dasharray="5 3" pointer-events="none"/>'
+    outlines = (
+        ("sample-region-halo", 'stroke="#ffffff" stroke-width="3.5"'),
+        ("sample-region", 'stroke="#000000" stroke-width="1.8" stroke-dasharray="5 3"'),
     )
+    for role, stroke in outlines:
+        out.append(
+            f'<polygon data-role="{role}" data-region="{r}" points="{points}" fill="none" '
+            f'{stroke} pointer-events="none"/>'
+        )
     return out
 
 

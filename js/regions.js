@@ -7,7 +7,7 @@ import { ringPosition } from "./plane.js";
 export function indexRegions(svg) {
   const list = Array.from(svg.querySelectorAll('g[data-role="regions-exact"] polygon[data-region]'));
   const corners = list.map((el) => el.getAttribute("points").trim().split(/\s+/).map((p) => p.split(",").map(Number)));
-  return { list, corners, outline: svg.querySelector('polygon[data-role="sample-region"]') };
+  return { list, corners, outlines: Array.from(svg.querySelectorAll('polygon[data-role^="sample-region"]')) };
 }
 
 /** Whether pixel point (u, v) is inside (or on) a convex counter-clockwise polygon. The
@@ -59,11 +59,13 @@ export function nearestSampleIn(regions, state, r, point) {
 
 /** Outline the region that holds the selected sample. */
 export function outlineSample(regions, state, sample) {
-  if (!regions.outline || rowOf(state, sample) < 0) return;
+  if (!regions.outlines.length || rowOf(state, sample) < 0) return;
   const [u, v] = ringPosition(state, sample);
   const r = regionAtPixel(regions, u, v);
-  regions.outline.setAttribute("points", r >= 0 ? regions.list[r].getAttribute("points") : "");
-  regions.outline.dataset.region = String(r);
+  for (const outline of regions.outlines) {
+    outline.setAttribute("points", r >= 0 ? regions.list[r].getAttribute("points") : "");
+    outline.dataset.region = String(r);
+  }
 }
 
 /** A region's pattern as text: per hidden layer, 1 for each unit on, 0 for off. */
