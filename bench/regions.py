@@ -143,7 +143,7 @@ def main(argv=None) -> None:
         )
     print()
     print("regions: exact_regions' count; plain: the reference's (equal but for slivers, which")
-    print("the exact version leaves uncut, regions.SLIVER). Shared machine: times vary with load;")
+    print("the exact version leaves uncut, regions.SNAP). Shared machine: times vary with load;")
     print("the ratio against the plain version, measured in the same run, is the stable figure.")
 
 

@@ -11,11 +11,11 @@ given by ``starts``); one cut is a handful of NumPy operations over all polygons
 Tolerances (both relative, both documented on the constants):
 
 * :data:`SNAP`: a vertex whose pre-activation is within ``SNAP`` times the unit's scale on
-  the domain counts as lying exactly on the unit's line (it then belongs to both pieces).
-* :data:`SLIVER`: a cut that would leave a piece smaller than ``SLIVER`` times the domain's
-  area is not made; the polygon stays whole with the larger piece's pattern. Points of such
-  a sliver are within ``SLIVER * area / edge`` of the line, far below float32 resolution.
-  The areas therefore always add up to the domain's (no holes).
+  the domain (the largest ``|w₁|·|x|max + |w₂|·|y|max + |b|`` of its affine maps there) counts
+  as lying exactly on the unit's line: it belongs to both pieces. This is the sliver rule: a
+  cut that would leave a piece thinner than that (about 1e-12 of the domain's extent) is not
+  made, and the polygon stays whole on the side of its other vertices. No piece is ever
+  dropped, so the areas always add up to the domain's (no holes).
 
 Every region's pattern is unique: the set of points with one activation pattern is an
 intersection of half-planes (each layer's pre-activations are affine on the previous
@@ -51,7 +51,6 @@ from .analysis import Domain, Pattern
 SUPPORTED = ("relu", "leaky_relu", "linear")
 MAX_REGIONS = 50_000  # the budget: more regions than this stop the cutting
 SNAP = 1e-12  # |z| <= SNAP * (unit's scale on the domain) at a vertex counts as z = 0
-SLIVER = 1e-12  # pieces below SLIVER * domain area are not cut off
 _CACHE_SIZE = 8
 
 
@@ -158,7 +157,7 @@ class Partition:
         """The region index of each point (n, 2), -1 outside the domain.
 
         A point's float64 activation pattern names its region; a point whose pattern no
-        region has (one of a sliver that was not cut off, :data:`SLIVER`) is found by the
+        region has (one in a sliver that was not cut off, :data:`SNAP`) is found by the
         polygons' edges instead.
         """
         points = np.asarray(points, np.float64).reshape(-1, 2)
@@ -196,7 +195,7 @@ class Partition:
         binary, the zero level set of the logit; multiclass, where the two largest logits tie."""
         if self.task == "binary":
             s = self._logit_at_vertices(0)
-            segs = _cut(self.vertices, self.starts, s, _scale(s, self.starts), 0.0)[3]
+            segs = _cut(self.vertices, self.starts, s, _scale(s, self.starts))[3]
             return chain(segs)
         if self.task == "multiclass":
             return chain(self._class_borders())
@@ -222,7 +221,7 @@ class Partition:
                     continue
                 owner = reg[_owners(starts)]
                 s = self._logit_at_vertices(c, V, owner) - self._logit_at_vertices(j, V, owner)
-                V, starts, parents, _, on = _cut(V, starts, s, _scale(s, starts), 0.0)
+                V, starts, parents, _, on = _cut(V, starts, s, _scale(s, starts))
                 reg = reg[parents]
                 V, starts = _select(V, starts, on)
                 reg = reg[on]
@@ -324,7 +323,6 @@ def _partition(layers, activation, task, widths, domain, budget) -> Partition:
     V = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
     starts = np.array([0, 4])
     hidden = widths[1:-1]
-    sliver = SLIVER * (x1 - x0) * (y1 - y0)
     reach = np.array([max(abs(x0), abs(x1)), max(abs(y0), abs(y1))])
     bits = np.zeros((1, 0), bool)
     cuts: list[tuple[np.ndarray, int, int]] = []
@@ -336,7 +334,7 @@ def _partition(layers, activation, task, widths, domain, budget) -> Partition:
         A0, A1, C = (np.ascontiguousarray(a.T) for a in (coef[:, 0], coef[:, 1], intercept))
         tol = SNAP * (np.abs(A0) * reach[0] + np.abs(A1) * reach[1] + np.abs(C)).max(axis=1)
         for u in range(width):
-            segs = store.cut(A0[u], A1[u], C[u], tol[u], u, sliver)
+            segs = store.cut(A0[u], A1[u], C[u], tol[u], u)
             cuts.append((segs, k + 1, u))
             if store.n_alive > budget:
                 raise RegionBudgetExceeded(
@@ -359,88 +357,76 @@ def _partition(layers, activation, task, widths, domain, budget) -> Partition:
 
 
 class _Store:
-    """One layer's polygons as runs of flat vertex buffers that only grow: a cut polygon is
+    """One layer's polygons as runs of a flat vertex buffer that only grows: a cut polygon is
     marked dead and its two pieces appended, so a cut touches only the polygons it splits
-    (plus one evaluation of the unit at every vertex). Compacted when the dead vertices
-    outnumber the living ones."""
+    (plus one evaluation of the unit at every vertex). Runs are consecutive: polygon p holds
+    rows ``start[p]:start[p + 1]``. Compacted when the dead vertices outnumber the living."""
 
     def __init__(self, V, starts, width: int):
         n, P = len(V), len(starts) - 1
-        self.x, self.y = _buffer(V[:, 0], 2 * n + 64), _buffer(V[:, 1], 2 * n + 64)
+        self.V = _buffer(V, 2 * n + 64)
         self.vsrc = _buffer(_owners(starts), 2 * n + 64)  # each vertex's polygon at the start
-        self.n = n
-        self.start = _buffer(starts[:-1], 2 * P + 16)
-        self.end = _buffer(starts[1:], 2 * P + 16)
+        self.start = _buffer(starts, 2 * P + 17)
         self.src = _buffer(np.arange(P), 2 * P + 16)
         self.alive = _buffer(np.ones(P, bool), 2 * P + 16)
         self.words = np.zeros((2 * P + 16, (width + 63) // 64), np.uint64)
-        self.P, self.n_alive, self.dead_vertices, self.width = P, P, 0, width
+        self.n, self.P, self.n_alive, self.dead_vertices, self.width = n, P, P, 0, width
 
-    def cut(self, A0, A1, C, tol: float, u: int, sliver: float) -> np.ndarray:
+    def cut(self, A0, A1, C, tol: float, u: int) -> np.ndarray:
         n, P = self.n, self.P
-        x, y, vs = self.x[:n], self.y[:n], self.vsrc[:n]
-        s = x * A0[vs] + y * A1[vs] + C[vs]
+        V, vs = self.V[:n], self.vsrc[:n]
+        s = V[:, 0] * A0[vs] + V[:, 1] * A1[vs] + C[vs]
         starts = self.start[:P]
-        hi, lo = np.maximum.reduceat(s, starts), np.minimum.reduceat(s, starts)
-        alive = self.alive[:P]
-        on = alive & (hi > tol)
-        split = on & (lo < -tol)
+        on = self.alive[:P] & (np.maximum.reduceat(s, starts) > tol)
+        split = on & (np.minimum.reduceat(s, starts) < -tol)
         word, bit = u // 64, np.uint64(1 << (u % 64))
         sp = np.flatnonzero(split)
-        segs = np.zeros((0, 2, 2))
-        if len(sp):
-            counts = self.end[sp] - self.start[sp]
-            idx = _runs(self.start[sp], counts)
-            ss = s[idx]
-            ss = np.where(np.abs(ss) <= tol, 0.0, ss)
-            V = np.stack([x[idx], y[idx]], axis=1)
-            pos, neg, segs, small = _split(V, ss, counts, sliver)
-            if small is not None:  # slivers: those polygons stay whole on their larger side
-                keep_whole, larger_on = small
-                on[sp[keep_whole & ~larger_on]] = False
-                sp, idx_keep = sp[~keep_whole], ~keep_whole
-                V, ss, counts = _subset(V, ss, counts, idx_keep)
-                pos, neg, segs, _ = _split(V, ss, counts, 0.0)
-            split[:] = False
-            split[sp] = True
-        self.words[np.flatnonzero(on & ~split), word] |= bit
-        if len(sp):
-            self._append(sp, pos, neg, word, bit)
+        on[sp] = False
+        self.words[np.flatnonzero(on), word] |= bit  # wholly on this unit's on side
+        if len(sp) == 0:
+            return np.zeros((0, 2, 2))
+        first = self.start[sp]
+        counts = self.start[sp + 1] - first
+        idx = _runs(first, counts)
+        ss = s[idx]
+        ss[np.abs(ss) <= tol] = 0.0  # on the line, within SNAP
+        pos, neg, segs = _split(V[idx], ss, counts)
+        self._append(sp, pos, neg, word, bit, int(counts.sum()))
         return segs
 
-    def _append(self, sp, pos, neg, word, bit) -> None:
+    def _append(self, sp, pos, neg, word, bit, dead: int) -> None:
         m = len(sp)
         (pv, pc), (nv, nc) = pos, neg
-        vertices = np.concatenate([pv, nv])
         counts = np.concatenate([pc, nc])
         owners = np.concatenate([sp, sp])
-        k = len(vertices)
+        k = len(pv) + len(nv)
         self._reserve(k, 2 * m)
         n, P = self.n, self.P
-        self.x[n : n + k], self.y[n : n + k] = vertices[:, 0], vertices[:, 1]
-        self.vsrc[n : n + k] = np.repeat(self.src[owners], counts)
-        ends = n + np.cumsum(counts)
-        self.start[P : P + 2 * m], self.end[P : P + 2 * m] = ends - counts, ends
-        self.src[P : P + 2 * m] = self.src[owners]
+        self.V[n : n + len(pv)] = pv
+        self.V[n + len(pv) : n + k] = nv
+        src = self.src[owners]
+        self.vsrc[n : n + k] = np.repeat(src, counts)
+        self.start[P + 1 : P + 2 * m + 1] = n + np.cumsum(counts)
+        self.src[P : P + 2 * m] = src
         self.alive[P : P + 2 * m] = True
         self.words[P : P + 2 * m] = self.words[owners]
         self.words[P : P + m, word] |= bit
         self.alive[sp] = False
-        self.dead_vertices += int((self.end[sp] - self.start[sp]).sum())
+        self.dead_vertices += dead
         self.n, self.P, self.n_alive = n + k, P + 2 * m, self.n_alive + m
         if self.dead_vertices > self.n - self.dead_vertices:
             self._compact()
 
     def _reserve(self, k: int, q: int) -> None:
-        if self.n + k > len(self.x):
+        if self.n + k > len(self.V):
             size = 2 * (self.n + k)
-            self.x, self.y, self.vsrc = (
-                _buffer(a[: self.n], size) for a in (self.x, self.y, self.vsrc)
-            )
-        if self.P + q > len(self.start):
-            size = 2 * (self.P + q)
-            self.start, self.end, self.src, self.alive = (
-                _buffer(a[: self.P], size) for a in (self.start, self.end, self.src, self.alive)
+            self.V, self.vsrc = _buffer(self.V[: self.n], size), _buffer(self.vsrc[: self.n], size)
+        if self.P + q + 1 > len(self.start):
+            size = 2 * (self.P + q + 1)
+            self.start = _buffer(self.start[: self.P + 1], size)
+            self.src, self.alive = (
+                _buffer(self.src[: self.P], size),
+                _buffer(self.alive[: self.P], size),
             )
             words = np.zeros((size, self.words.shape[1]), np.uint64)
             words[: self.P] = self.words[: self.P]
@@ -448,12 +434,12 @@ class _Store:
 
     def _compact(self) -> None:
         live = np.flatnonzero(self.alive[: self.P])
-        counts = self.end[live] - self.start[live]
-        idx = _runs(self.start[live], counts)
+        first = self.start[live]
+        counts = self.start[live + 1] - first
+        idx = _runs(first, counts)
         n, P = len(idx), len(live)
-        self.x[:n], self.y[:n], self.vsrc[:n] = self.x[idx], self.y[idx], self.vsrc[idx]
-        ends = np.cumsum(counts)
-        self.start[:P], self.end[:P] = ends - counts, ends
+        self.V[:n], self.vsrc[:n] = self.V[idx], self.vsrc[idx]
+        self.start[1 : P + 1] = np.cumsum(counts)
         self.src[:P], self.words[:P] = self.src[live], self.words[live]
         self.alive[:P] = True
         self.n, self.P, self.dead_vertices = n, P, 0
@@ -462,24 +448,23 @@ class _Store:
         """The living polygons: vertices, starts, ancestors, this layer's bits (P, width)."""
         self._compact()
         n, P = self.n, self.P
-        V = np.stack([self.x[:n], self.y[:n]], axis=1)
-        starts = np.concatenate([[0], self.end[:P]])
         shifts = np.arange(64, dtype=np.uint64)
         bits = ((self.words[:P, :, None] >> shifts) & np.uint64(1)).astype(bool)
-        return V, starts, self.src[:P].copy(), bits.reshape(P, -1)[:, : self.width]
+        bits = bits.reshape(P, -1)[:, : self.width]
+        return self.V[:n].copy(), self.start[: P + 1].copy(), self.src[:P].copy(), bits
 
 
 def _buffer(values, size: int) -> np.ndarray:
-    out = np.empty(max(size, len(values)), np.asarray(values).dtype)
+    values = np.asarray(values)
+    out = np.empty((max(size, len(values)), *values.shape[1:]), values.dtype)
     out[: len(values)] = values
     return out
 
 
 def _runs(first, counts) -> np.ndarray:
     """The indices first[i] .. first[i] + counts[i] - 1 of every run, concatenated."""
-    total = int(counts.sum())
     offsets = np.repeat(first - (np.cumsum(counts) - counts), counts)
-    return offsets + np.arange(total)
+    return offsets + np.arange(len(offsets))
 
 
 def _subset(V, s, counts, keep):
@@ -488,63 +473,48 @@ def _subset(V, s, counts, keep):
     return V[idx], s[idx], counts[keep]
 
 
-def _split(V, s, counts, sliver):
+def _split(V, s, counts):
     """Cut m polygons (runs of ``counts`` vertices of ``V``, each with strictly positive and
-    strictly negative ``s``) along s = 0 (Sutherland–Hodgman on both sides).
-
-    Returns the on pieces and the off pieces as (vertices, counts), the chords (m, 2, 2),
-    and, when some piece is below ``sliver`` in area, (which polygons, whether their on piece
-    is the larger) — else None.
-    """
-    m = len(counts)
+    strictly negative ``s``) along s = 0 (Sutherland–Hodgman on both sides): the on pieces
+    and the off pieces as (vertices, counts), and the chords (m, 2, 2)."""
+    m, k = len(counts), len(V)
     ends = np.cumsum(counts)
-    nxt = np.arange(1, len(V) + 1)
+    nxt = np.arange(1, k + 1)
     nxt[ends - 1] = ends - counts
     sn = s[nxt]
-    cross = ((s > 0) & (sn < 0)) | ((s < 0) & (sn > 0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(cross, s / (s - sn), 0.0)
-    cand = np.empty((2 * len(V), 2))
-    cand[0::2] = V
-    cand[1::2] = V + t[:, None] * (V[nxt] - V)
-    keep_pos, keep_neg, on_line = (np.empty(2 * len(V), bool) for _ in range(3))
-    keep_pos[0::2], keep_pos[1::2] = s >= 0, cross
-    keep_neg[0::2], keep_neg[1::2] = s <= 0, cross
-    on_line[0::2], on_line[1::2] = s == 0, cross
-    owner = np.repeat(np.repeat(np.arange(m), counts), 2)
-    pos_v, pos_c = cand[keep_pos], np.bincount(owner[keep_pos], minlength=m)
-    neg_v, neg_c = cand[keep_neg], np.bincount(owner[keep_neg], minlength=m)
-    if sliver > 0:
-        pos_a = _areas(pos_v, np.concatenate([[0], np.cumsum(pos_c)]))
-        neg_a = _areas(neg_v, np.concatenate([[0], np.cumsum(neg_c)]))
-        small = (pos_a < sliver) | (neg_a < sliver)
-        if small.any():
-            return None, None, None, (small, pos_a >= neg_a)
-    line = on_line[keep_pos]
-    line_o = owner[keep_pos][line]
+    cross = s * sn < 0
+    t = s / np.where(cross, s - sn, 1.0)
+    cand = np.stack([V, V + t[:, None] * (V[nxt] - V)], axis=1).reshape(-1, 2)
+    keep_pos = np.stack([s >= 0, cross], axis=1).ravel()
+    keep_neg = np.stack([s <= 0, cross], axis=1).ravel()
+    owner = np.repeat(np.arange(m), 2 * counts)
+    pos_v, pos_o = cand[keep_pos], owner[keep_pos]
+    neg_v = cand[keep_neg]
+    pos_c = np.bincount(pos_o, minlength=m)
+    neg_c = np.bincount(owner[keep_neg], minlength=m)
+    # The chord: the two on-line vertices of each on piece (crossings and vertices at s = 0).
+    line = np.stack([s == 0, cross], axis=1).ravel()[keep_pos]
+    line_o = pos_o[line]
     good = np.bincount(line_o, minlength=m)[line_o] == 2
     segs = pos_v[line][good].reshape(-1, 2, 2)
-    return (pos_v, pos_c), (neg_v, neg_c), segs, None
+    return (pos_v, pos_c), (neg_v, neg_c), segs
 
 
-def _cut(V, starts, s, scale, sliver):
+def _cut(V, starts, s, scale):
     """Cut every polygon (rows ``starts[p]:starts[p + 1]`` of ``V``) by the function whose
     values at the vertices are ``s`` (affine within each polygon): the new vertices and
     starts, each new polygon's parent, the chords and whether it lies on the on side."""
-    P = len(starts) - 1
     s = np.where(np.abs(s) <= SNAP * scale, 0.0, s)
     hi, lo = np.maximum.reduceat(s, starts[:-1]), np.minimum.reduceat(s, starts[:-1])
     split = (hi > 0) & (lo < 0)
     counts = np.diff(starts)
-    sp = np.flatnonzero(split)
-    pos, neg, segs, _ = _split(*_subset(V, s, counts, split), 0.0)
-    keep = np.flatnonzero(~split)
-    kept_v, kept_s, kept_c = _subset(V, s, counts, ~split)
+    sp, keep = np.flatnonzero(split), np.flatnonzero(~split)
+    pos, neg, segs = _split(*_subset(V, s, counts, split))
+    kept_v, _, kept_c = _subset(V, s, counts, ~split)
     new_V = np.concatenate([kept_v, pos[0], neg[0]])
     new_c = np.concatenate([kept_c, pos[1], neg[1]])
     parents = np.concatenate([keep, sp, sp])
     on = np.concatenate([hi[keep] > 0, np.ones(len(sp), bool), np.zeros(len(sp), bool)])
-    del P, kept_s
     return new_V, np.concatenate([[0], np.cumsum(new_c)]), parents, segs, on
 
 

@@ -249,7 +249,7 @@ def test_results_are_cached_per_params():
 
 
 def test_slivers_are_not_cut_off():
-    # Two first-layer lines 1e-13 apart: the strip between them is below SLIVER.
+    # Two first-layer lines 1e-13 apart: the strip between them is below SNAP.
     W = np.array([[1.0, 1.0], [0.0, 0.0]], np.float32)
     b = np.array([0.0, np.float32(-1e-13)])
     params = [(W, b.astype(np.float32)), (np.ones((2, 1), np.float32), np.zeros(1, np.float32))]
