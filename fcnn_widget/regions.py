@@ -484,16 +484,21 @@ def _split(V, s, counts):
     sn = s[nxt]
     cross = s * sn < 0
     t = s / np.where(cross, s - sn, 1.0)
-    cand = np.stack([V, V + t[:, None] * (V[nxt] - V)], axis=1).reshape(-1, 2)
-    keep_pos = np.stack([s >= 0, cross], axis=1).ravel()
-    keep_neg = np.stack([s <= 0, cross], axis=1).ravel()
+    # Each vertex, then the crossing on its edge to the next, interleaved (2k candidates).
+    cand = np.empty((k, 2, 2))
+    cand[:, 0], cand[:, 1] = V, V + t[:, None] * (V[nxt] - V)
+    cand = cand.reshape(-1, 2)
+    keep = np.empty((3, k, 2), bool)
+    keep[0, :, 0], keep[1, :, 0], keep[2, :, 0] = s >= 0, s <= 0, s == 0
+    keep[:, :, 1] = cross
+    keep_pos, keep_neg, on_line = keep.reshape(3, -1)
     owner = np.repeat(np.arange(m), 2 * counts)
     pos_v, pos_o = cand[keep_pos], owner[keep_pos]
     neg_v = cand[keep_neg]
     pos_c = np.bincount(pos_o, minlength=m)
     neg_c = np.bincount(owner[keep_neg], minlength=m)
     # The chord: the two on-line vertices of each on piece (crossings and vertices at s = 0).
-    line = np.stack([s == 0, cross], axis=1).ravel()[keep_pos]
+    line = on_line[keep_pos]
     line_o = pos_o[line]
     good = np.bincount(line_o, minlength=m)[line_o] == 2
     segs = pos_v[line][good].reshape(-1, 2, 2)
