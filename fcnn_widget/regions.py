@@ -4,7 +4,7 @@ A network whose hidden layers are ``relu``, ``leaky_relu`` or ``linear`` is affi
 cell of a partition of the plane into convex polygons. :func:`exact_regions` finds that
 partition by cutting: start from the domain rectangle; for each hidden layer, each unit's
 pre-activation is affine inside every current polygon (its map follows from the polygon's
-pattern so far, :func:`fcnn_widget.analysis._pattern_maps`), so cut every polygon by it at
+pattern so far, :func:`fcnn_widget.maps._pattern_maps`), so cut every polygon by it at
 once. Vertices live in flat float64 arrays (``vertices`` (N, 2) with each polygon's run
 given by ``starts``); one cut is a handful of NumPy operations over all polygons.
 
@@ -27,6 +27,7 @@ Past a budget (:data:`MAX_REGIONS`) the cutting stops with :class:`RegionBudgetE
 the picture then falls back to the raster estimate (:func:`fcnn_widget.analysis.regions`).
 
 >>> from fcnn_widget import FCNN
+>>> from fcnn_widget.analysis import exact_regions  # partition() of a model's parts
 >>> model = FCNN([4], "relu", dataset="prod", seed=0)
 >>> model.set_params([(W, b + 0.1) for W, b in model.params])
 >>> part = exact_regions(model)
@@ -45,8 +46,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import analysis
-from .analysis import Domain, Pattern
+from . import linear_maps as maps
+from .linear_maps import Domain, Pattern
 
 SUPPORTED = ("relu", "leaky_relu", "linear")
 MAX_REGIONS = 50_000  # the budget: more regions than this stop the cutting
@@ -93,7 +94,7 @@ class Boundaries:
 
 
 class Partition:
-    """The exact partition of a domain into linear regions (see :func:`exact_regions`).
+    """The exact partition of a domain into linear regions (see :func:`partition`).
 
     ``vertices`` (N, 2) holds every region's corners, region ``r`` the rows
     ``starts[r]:starts[r + 1]``; ``bits`` (R, hidden units) its pattern side by side; ``coef``
@@ -119,7 +120,7 @@ class Partition:
         return ExactRegion(
             r,
             self.vertices[a:b],
-            analysis._unpack(self.bits[r], self.widths[1:-1]),
+            maps._unpack(self.bits[r], self.widths[1:-1]),
             self.coef[r],
             self.intercept[r],
         )
@@ -169,7 +170,7 @@ class Partition:
             out[inside] = 0
             return out
         bits = patterns64(self.layers, self.activation, points[inside])
-        _, _, inverse, _ = analysis._unique_rows(np.concatenate([self.bits, bits]))
+        _, _, inverse, _ = maps._unique_rows(np.concatenate([self.bits, bits]))
         key_region = np.full(inverse.max() + 1, -1, np.int64)
         key_region[inverse[: len(self)]] = np.arange(len(self))
         found = key_region[inverse[len(self) :]]
@@ -246,34 +247,18 @@ def count_text(model) -> str:
     """
     if model.widths[0] != 2 or model.dataset is None or model.activation not in SUPPORTED:
         return ""
+    domain = maps.widened(model.dataset.domain)
     try:
-        n = len(exact_regions(model))
+        n = len(partition(model.params, model.activation, model.task, domain))
     except RegionBudgetExceeded:
         return f", over {MAX_REGIONS:,} linear regions"
     return f", {n:,} linear region{'' if n == 1 else 's'}"
 
 
-def exact_regions(
-    model, domain: Domain | None = None, params=None, *, budget: int = MAX_REGIONS
-) -> Partition:
-    """The exact linear regions of ``model`` (2 inputs; relu, leaky_relu or linear hidden
-    layers) inside ``domain`` (default :func:`fcnn_widget.analysis.plot_domain`), for
-    ``params`` (default the current ones). Past ``budget`` regions: RegionBudgetExceeded.
-
-    >>> from fcnn_widget import FCNN
-    >>> part = exact_regions(FCNN([5, 5], "relu", dataset="prod", seed=0))
-    >>> len(part) == len({r.pattern[0].tobytes() + r.pattern[1].tobytes() for r in part})
-    True
-    """
-    analysis._require_plane(model, "exact_regions")
-    domain = analysis.plot_domain(model) if domain is None else domain
-    params = model.params if params is None else params
-    return partition(params, model.activation, model.task, domain, budget=budget)
-
-
 def partition(params, activation: str, task: str, domain: Domain, *, budget: int = MAX_REGIONS):
-    """:func:`exact_regions` from the parts of a model: ``params`` ``[(W, b), ...]`` (2
-    inputs), the hidden layers' activation, the task and the domain. Cached per params.
+    """The exact partition from the parts of a model (:func:`fcnn_widget.analysis.exact_regions`
+    takes the model): ``params`` ``[(W, b), ...]`` (2 inputs), the hidden layers' activation,
+    the task and the domain. Past ``budget`` regions: RegionBudgetExceeded. Cached per params.
 
     >>> import numpy as np
     >>> params = [(np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2)), (np.ones((2, 1)), np.zeros(1))]
@@ -287,12 +272,12 @@ def partition(params, activation: str, task: str, domain: Domain, *, budget: int
         )
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
         raise ValueError(f"budget must be a positive integer, got {budget!r}")
-    layers = analysis._float64_layers(params)
+    layers = maps._float64_layers(params)
     if layers[0][0].shape[0] != 2:
         raise ValueError(
             f"exact_regions works on the 2-D input plane, but params take {layers[0][0].shape[0]} inputs"
         )
-    bounds = analysis._check_domain(domain)
+    bounds = maps._check_domain(domain)
     domain = tuple((float(lo), float(hi)) for lo, hi in bounds)
     widths = [2] + [int(W.shape[1]) for W, _ in layers]
     key = (_params_key(layers), activation, task, domain, int(budget))
@@ -328,7 +313,7 @@ def _partition(layers, activation, task, widths, domain, budget) -> Partition:
     cuts: list[tuple[np.ndarray, int, int]] = []
     act = "relu" if activation == "linear" else activation
     for k, width in enumerate(hidden if activation != "linear" else []):
-        coef, intercept = analysis._pattern_maps(layers[: k + 1], bits, act)  # z of layer k+1
+        coef, intercept = maps._pattern_maps(layers[: k + 1], bits, act)  # z of layer k+1
         store = _Store(V, starts, width)
         # Per unit, one row per polygon of the layer's start: z = x A0 + y A1 + C.
         A0, A1, C = (np.ascontiguousarray(a.T) for a in (coef[:, 0], coef[:, 1], intercept))
@@ -346,7 +331,7 @@ def _partition(layers, activation, task, widths, domain, budget) -> Partition:
         bits = np.concatenate([bits[src], layer_bits], axis=1)
     if activation == "linear":
         bits = np.ones((1, sum(hidden)), bool)
-    coef, intercept = analysis._pattern_maps(layers, bits, act)
+    coef, intercept = maps._pattern_maps(layers, bits, act)
     boundaries = Boundaries(
         np.concatenate([c[0] for c in cuts]) if cuts else np.zeros((0, 2, 2)),
         np.concatenate([np.full(len(s), k, int) for s, k, _ in cuts]) if cuts else np.zeros(0, int),
@@ -578,13 +563,13 @@ def patterns64(layers, activation: str, X) -> np.ndarray:
     [[True, True]]
     """
     a = np.asarray(X, np.float64)
-    off = analysis.OFF_SLOPE.get(activation, 1.0)
+    off = maps.OFF_SLOPE.get(activation, 1.0)
     masks = []
     for W, b in layers[:-1]:
         z = a @ W + b
         masks.append(z > 0)
         a = np.where(z > 0, z, off * z)
-    return analysis._pack(masks, len(a))
+    return maps._pack(masks, len(a))
 
 
 def chain(segments) -> list[np.ndarray]:
