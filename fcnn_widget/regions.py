@@ -332,10 +332,11 @@ def _partition(layers, activation, task, widths, domain, budget) -> Partition:
     if activation == "linear":
         bits = np.ones((1, sum(hidden)), bool)
     coef, intercept = maps._pattern_maps(layers, bits, act)
+    counts = [len(s) for s, _, _ in cuts]
     boundaries = Boundaries(
-        np.concatenate([c[0] for c in cuts]) if cuts else np.zeros((0, 2, 2)),
-        np.concatenate([np.full(len(s), k, int) for s, k, _ in cuts]) if cuts else np.zeros(0, int),
-        np.concatenate([np.full(len(s), u, int) for s, _, u in cuts]) if cuts else np.zeros(0, int),
+        np.concatenate([s for s, _, _ in cuts]) if cuts else np.zeros((0, 2, 2)),
+        np.repeat(np.array([k for _, k, _ in cuts], int), counts),
+        np.repeat(np.array([u for _, _, u in cuts], int), counts),
     )
     info = (layers, activation, task, widths)
     return Partition(V, starts, bits, coef, intercept, boundaries, domain, info)
