@@ -41,6 +41,8 @@ def partition_of(scene: Scene) -> tuple[regions.Partition | None, str]:
         )
     except regions.RegionBudgetExceeded:
         return None, f"over {PICTURE_REGIONS:,} regions: raster estimate"
+    except regions.NonFiniteWeights:
+        return None, "non-finite weights: raster estimate"
     return part, ""
 
 

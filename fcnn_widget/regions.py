@@ -59,6 +59,10 @@ class RegionBudgetExceeded(ValueError):
     """The exact partition would hold more regions than the budget."""
 
 
+class NonFiniteWeights(ValueError):
+    """Weights with NaN or Inf have no partition."""
+
+
 @dataclass(frozen=True, eq=False)
 class ExactRegion:
     """One linear region: a convex polygon (vertices counter-clockwise), the activation
@@ -252,6 +256,8 @@ def count_text(model) -> str:
         n = len(partition(model.params, model.activation, model.task, domain))
     except RegionBudgetExceeded:
         return f", over {MAX_REGIONS:,} linear regions"
+    except NonFiniteWeights:
+        return ""
     return f", {n:,} linear region{'' if n == 1 else 's'}"
 
 
@@ -277,6 +283,8 @@ def partition(params, activation: str, task: str, domain: Domain, *, budget: int
         raise ValueError(
             f"exact_regions works on the 2-D input plane, but params take {layers[0][0].shape[0]} inputs"
         )
+    if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
+        raise NonFiniteWeights("exact_regions needs finite weights: params hold NaN or Inf")
     bounds = maps._check_domain(domain)
     domain = tuple((float(lo), float(hi)) for lo, hi in bounds)
     widths = [2] + [int(W.shape[1]) for W, _ in layers]

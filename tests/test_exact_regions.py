@@ -240,6 +240,13 @@ def test_the_budget_stops_with_a_clear_message():
         analysis.exact_regions(model, DOMAIN, budget=20)
 
 
+def test_nonfinite_weights_are_refused():
+    model = random_net([4], seed=1)
+    model.set_params([(W * np.nan, b) for W, b in model.params])
+    with pytest.raises(exact.NonFiniteWeights, match="NaN or Inf"):
+        analysis.exact_regions(model, DOMAIN)
+
+
 def test_results_are_cached_per_params():
     model = random_net([6, 6], seed=7)
     first = analysis.exact_regions(model, DOMAIN)
