@@ -81,14 +81,26 @@ def _pattern_maps(params, bits: np.ndarray, activation: str) -> tuple[np.ndarray
     coef = np.broadcast_to(np.eye(d), (len(bits), d, d))
     intercept = np.zeros((len(bits), d))
     masks = _unpack(bits.T, [W.shape[1] for W, _ in layers[:-1]])
-    for (W, b), mask in zip(layers, [*masks, None]):
-        # One (R * d, in) @ (in, out) product: a stack of small matmuls is ~10x slower.
-        coef = (coef.reshape(-1, W.shape[0]) @ W).reshape(len(bits), d, W.shape[1])
-        intercept = intercept @ W + b
-        if mask is not None:
-            gain = np.where(mask.T, 1.0, off)
-            coef, intercept = coef * gain[:, None, :], intercept * gain
+    coef, intercept = _through(coef, intercept, *layers[0])
+    for (W, b), mask in zip(layers[1:], masks):
+        coef, intercept = _through(*_gated(coef, intercept, mask.T, off), W, b)
     return coef, intercept
+
+
+def _through(coef, intercept, W, b) -> tuple[np.ndarray, np.ndarray]:
+    """Maps of a layer's input (R, d, in), (R, in) to maps of its pre-activation (R, d, out),
+    (R, out): one (R * (d + 1), in) @ (in, out) product (a stack of small ones is ~10x slower)."""
+    R, d = coef.shape[:2]
+    both = np.concatenate([coef, intercept[:, None, :]], axis=1).reshape(-1, W.shape[0]) @ W
+    both = both.reshape(R, d + 1, W.shape[1])
+    return both[:, :d], both[:, d] + b
+
+
+def _gated(coef, intercept, on, off: float) -> tuple[np.ndarray, np.ndarray]:
+    """Maps of pre-activations to maps of activations, units ``on`` (R, width) at slope 1 and
+    the others at slope ``off``."""
+    gain = np.where(on, 1.0, off)
+    return coef * gain[:, None, :], intercept * gain
 
 
 def _unique_rows(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -320,8 +320,11 @@ def _partition(layers, activation, task, widths, domain, budget) -> Partition:
     bits = np.zeros((1, 0), bool)
     cuts: list[tuple[np.ndarray, int, int]] = []
     act = "relu" if activation == "linear" else activation
+    off = maps.OFF_SLOPE[act]
+    # Each polygon's map of the current layer's pre-activation (one layer on at a time, as
+    # linear_maps._pattern_maps goes through them all).
+    coef, intercept = maps._through(np.eye(2)[None], np.zeros((1, 2)), *layers[0])
     for k, width in enumerate(hidden if activation != "linear" else []):
-        coef, intercept = maps._pattern_maps(layers[: k + 1], bits, act)  # z of layer k+1
         store = _Store(V, starts, width)
         # Per unit, one row per polygon of the layer's start: z = x A0 + y A1 + C.
         A0, A1, C = (np.ascontiguousarray(a.T) for a in (coef[:, 0], coef[:, 1], intercept))
@@ -337,9 +340,11 @@ def _partition(layers, activation, task, widths, domain, budget) -> Partition:
                 )
         V, starts, src, layer_bits = store.result()
         bits = np.concatenate([bits[src], layer_bits], axis=1)
+        gated = maps._gated(coef[src], intercept[src], layer_bits, off)
+        coef, intercept = maps._through(*gated, *layers[k + 1])
     if activation == "linear":
         bits = np.ones((1, sum(hidden)), bool)
-    coef, intercept = maps._pattern_maps(layers, bits, act)
+        coef, intercept = maps._pattern_maps(layers, bits, act)
     counts = [len(s) for s, _, _ in cuts]
     boundaries = Boundaries(
         np.concatenate([s for s, _, _ in cuts]) if cuts else np.zeros((0, 2, 2)),
