@@ -127,7 +127,7 @@ def formula_text(coefs: Sequence[float], lhs: str) -> str:
 
 
 def off_visibility(z: float) -> str:
-    """The cross over a ReLU-family unit: shown when the unit is off (not z > 0)."""
+    """The off mark (ring and badge) of a ReLU-family unit: shown when it is off (not z > 0)."""
     return "hidden" if z > 0 else "visible"
 
 

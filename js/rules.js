@@ -95,7 +95,7 @@ export function formulaText(coefs, lhs) {
   return `${lhs} ≈ ${parts.join(" ")}`;
 }
 
-/** The cross over a ReLU-family unit: shown when the unit is off (not z > 0). */
+/** The off mark (ring and badge) of a ReLU-family unit: shown when it is off (not z > 0). */
 export function offVisibility(z) {
   return z > 0 ? "hidden" : "visible";
 }
