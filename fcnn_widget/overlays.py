@@ -72,10 +72,9 @@ def formula_kind(scene: Scene) -> str:
 def formulas(scene: Scene, lay: Layout, sample: int) -> list[str]:
     if scene.local is None:
         return []
-    x = lay.plane[0] if lay.plane else lay.chart[0]
-    y = lay.formula_y
+    x, y = lay.chart[0], lay.formula_y  # above the chart: under the plane or beside it
     out = [
-        f'<text data-role="formula-kind" x="{x:.2f}" y="{y:.2f}" font-size="10" '
+        f'<text data-role="formula-kind" x="{x:.2f}" y="{y:.2f}" font-size="11" '
         f'fill="currentColor" fill-opacity="0.75">{formula_kind(scene)}</text>'
     ]
     for j in range(min(MAX_FORMULAS, scene.widths[-1])):
@@ -204,7 +203,7 @@ def region_map(scene: Scene, lay: Layout) -> list[str]:
     return [
         f'<image data-role="regions" data-count="{n}" x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" '
         f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{png_uri(rgba[::-1])}"/>',
-        f'<text data-role="region-count" x="{px + pw:.2f}" y="{py + ph + 27:.2f}" text-anchor="end" font-size="10" '
+        f'<text data-role="region-count" x="{px + pw:.2f}" y="{py + ph + 27:.2f}" text-anchor="end" font-size="11" '
         f'fill="currentColor">{n} linear regions</text>',
     ]
 
@@ -218,7 +217,7 @@ def unit_tags(scene: Scene, lay: Layout) -> list[str]:
         cx, cy = lay.node("z1", i)
         out.append(
             f'<text data-role="unit-tag" data-index="{i}" x="{cx:.2f}" y="{cy + lay.radii["z1"] + 10:.2f}" '
-            f'text-anchor="middle" font-size="9" font-weight="bold" fill="{unit_color(i)}">{i + 1}</text>'
+            f'text-anchor="middle" font-size="11" font-weight="bold" fill="{unit_color(i)}">{i + 1}</text>'
         )
     return out
 
@@ -258,7 +257,7 @@ def weight_matrices(scene: Scene, lay: Layout, sample: int) -> list[str]:
         lo, hi = scene.range_of(f"w{k}", sample)
         title = "W" + layer_mark(k)
         out.append(
-            f'<text data-role="matrix-title" x="{x:.2f}" y="{y - 6:.2f}" font-size="10" '
+            f'<text data-role="matrix-title" x="{x:.2f}" y="{y - 6:.2f}" font-size="11" '
             f'fill="currentColor">{title} {W.shape[0]}×{W.shape[1]}</text>'
         )
         for i in range(W.shape[0]):

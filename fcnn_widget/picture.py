@@ -22,7 +22,7 @@ from html import escape
 import numpy as np
 
 from . import colors, fmt, overlays, rules
-from .layout import BAR_H, BAR_W, Layout, network_layout
+from .layout import BAR_H, BAR_W, MIN_FONT, Layout, network_layout
 from .network import OUTPUT_NAMES
 from .rules import epoch_caption, epoch_marker_x, layer_mark, subscript
 from .scene import Scene
@@ -33,16 +33,25 @@ THEMES = {
 }
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 MAX_PLANE_POINTS = 5000
-MIN_LABEL_RADIUS = 9.0  # smaller neurons carry no printed value (hover shows it)
+MIN_LABEL_RADIUS = 15.0  # smaller neurons carry no printed value (hover shows it)
 NONFINITE_STROKE = rules.ACCENT  # edges whose weight is NaN or ±Inf
 
 
-def to_svg(scene: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = True) -> str:
+def to_svg(
+    scene: Scene,
+    sample: int = 0,
+    *,
+    uid: str = "fcnn",
+    points: bool = True,
+    fit_width: float | None = None,
+) -> str:
     """The whole picture for ``sample`` as one SVG document (a string). ``points=False``
-    leaves the plane's data points out (the widget sends them once, apart)."""
+    leaves the plane's data points out (the widget sends them once, apart). It is laid out
+    for ``style.width`` (an export's width) or else ``fit_width`` (the width the page shows
+    it at), so its text is at least :data:`~fcnn_widget.layout.MIN_FONT` px there."""
     sample = check_sample(sample, scene)
     style = scene.style
-    lay = layout_of(scene)
+    lay = layout_of(scene, fit_width)
     theme = THEMES[style.theme]
     # One side given: the other follows the picture's aspect ratio.
     scale = (
@@ -84,8 +93,9 @@ def to_svg(scene: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = T
     return "\n".join(out)
 
 
-def layout_of(scene: Scene) -> Layout:
-    """Where everything of this scene's picture sits."""
+def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:
+    """Where everything of this scene's picture sits, laid out for the export's ``width``
+    or else for ``fit_width`` (None: the natural, wide layout)."""
     return network_layout(
         scene.widths,
         n_groups=len(scene.group_names),
@@ -94,6 +104,8 @@ def layout_of(scene: Scene) -> Layout:
         title=bool(scene.style.title),
         formula_lines=overlays.formula_lines(scene),
         matrices=scene.style.show_matrices,
+        width=scene.style.width or fit_width,
+        caption=bool(scene.style.caption),
     )
 
 
@@ -187,7 +199,7 @@ def _header(scene: Scene, lay: Layout, sample: int) -> list[str]:
         mid = (lay.column_x[f"z{k}"] + lay.column_x[f"a{k}"]) / 2
         below = max(y for _, y in lay.nodes[f"z{k}"]) + lay.radii[f"z{k}"] + 16
         out.append(
-            f'<text data-role="activation" x="{mid:.2f}" y="{below:.2f}" text-anchor="middle" font-size="10" fill="currentColor" fill-opacity="0.7">{escape(name)}</text>'
+            f'<text data-role="activation" x="{mid:.2f}" y="{below:.2f}" text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.7">{escape(name)}</text>'
         )
     if style.caption:
         out.append(
@@ -239,7 +251,7 @@ def _edges(scene: Scene, lay: Layout, sample: int) -> list[str]:
     drawn, total = sum(len(p) for p in shown), sum(W.size for W, _ in scene.params)
     if drawn < total:
         out.append(
-            f'<text data-role="edge-note" x="16" y="{lay.net_bottom + 4:.2f}" font-size="10" fill="currentColor" '
+            f'<text data-role="edge-note" x="16" y="{lay.net_bottom + 4:.2f}" font-size="11" fill="currentColor" '
             f'fill-opacity="0.75">showing {drawn:,} of {total:,} weights: the strongest into each neuron</text>'
         )
     return out
@@ -279,8 +291,8 @@ def _neurons(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
                 )
             if scene.style.show_values and r >= MIN_LABEL_RADIUS and not response:
                 out.append(
-                    f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" pointer-events="none" '
-                    f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
+                    f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 4:.2f}" text-anchor="middle" pointer-events="none" '
+                    f'font-size="{MIN_FONT}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
                 )
             if kind == "x" and slot not in lay.blocks:
                 name = "x" + subscript(i + 1)
@@ -341,16 +353,16 @@ def _bars(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     for g, ((x, y), name) in enumerate(zip(lay.bar_positions, scene.group_names)):
         lo, hi = float(row[g, 0]), float(row[g, 1])
         out.append(
-            f'<text data-role="bar-title" x="{x:.2f}" y="{y - 4:.2f}" font-size="10" fill="currentColor">{escape(group_label(name, n_layers))}</text>'
+            f'<text data-role="bar-title" x="{x:.2f}" y="{y - 4:.2f}" font-size="11" fill="currentColor">{escape(group_label(name, n_layers))}</text>'
         )
         out.append(
             f'<rect data-bar="{g}" x="{x:.2f}" y="{y:.2f}" width="{BAR_W}" height="{BAR_H}" fill="url(#{uid}-grad)" stroke="currentColor" stroke-width="0.5"/>'
         )
         out.append(
-            f'<text data-range="{g}" data-end="lo" x="{x:.2f}" y="{y + BAR_H + 11:.2f}" font-size="10" fill="currentColor">{fmt.fixed(lo, 2)}</text>'
+            f'<text data-range="{g}" data-end="lo" x="{x:.2f}" y="{y + BAR_H + 11:.2f}" font-size="11" fill="currentColor">{fmt.fixed(lo, 2)}</text>'
         )
         out.append(
-            f'<text data-range="{g}" data-end="hi" x="{x + BAR_W:.2f}" y="{y + BAR_H + 11:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(hi, 2)}</text>'
+            f'<text data-range="{g}" data-end="hi" x="{x + BAR_W:.2f}" y="{y + BAR_H + 11:.2f}" text-anchor="end" font-size="11" fill="currentColor">{fmt.fixed(hi, 2)}</text>'
         )
     out.append("</g>")
     return out
@@ -375,7 +387,7 @@ def _plane(scene: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     out += overlays.region_map(scene, lay)
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out.append(
-        f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(scene) if points else ""}</g>'
+        f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{_points(scene, lay) if points else ""}</g>'
     )
     out += overlays.unit_lines(scene, lay)
     rx, ry = ring_position(scene, lay, sample)
@@ -387,11 +399,11 @@ def _plane(scene: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     )
     for value, pos in ((x0, px), (x1, px + pw)):
         out.append(
-            f'<text x="{pos:.2f}" y="{py + ph + 13:.2f}" text-anchor="middle" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>'
+            f'<text x="{pos:.2f}" y="{py + ph + 13:.2f}" text-anchor="middle" font-size="11" fill="currentColor">{fmt.fixed(value, 0)}</text>'
         )
     for value, pos in ((y0, py + ph), (y1, py)):
         out.append(
-            f'<text x="{px - 4:.2f}" y="{pos + 3:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>'
+            f'<text x="{px - 4:.2f}" y="{pos + 3:.2f}" text-anchor="end" font-size="11" fill="currentColor">{fmt.fixed(value, 0)}</text>'
         )
     out.append(
         f'<text x="{px + pw / 2:.2f}" y="{py + ph + 14:.2f}" text-anchor="middle" font-size="11" fill="currentColor">x₁</text>'
@@ -436,12 +448,16 @@ def _input_panel(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     return out
 
 
-def points_markup(scene: Scene) -> str:
+def points_markup(scene: Scene, fit_width: float | None = None) -> str:
     """The data points of the plane coloured by their targets (inside its points group)."""
+    return _points(scene, layout_of(scene, fit_width))
+
+
+def _points(scene: Scene, lay: Layout) -> str:
     grid = scene.grid
-    if grid is None:
+    if grid is None or lay.plane is None:
         return ""
-    px, py, pw, ph = layout_of(scene).plane
+    px, py, pw, ph = lay.plane
     lo, hi = scene.plane_range
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out = []
@@ -502,10 +518,10 @@ def _chart(scene: Scene, lay: Layout) -> list[str]:
             f'<polyline data-series="{name}" points="{pts}" fill="none" stroke="currentColor" stroke-width="1.5"{dash}/>'
         )
     out.append(
-        f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="10" fill="currentColor">{10**top:.3g}</text>'
+        f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="11" fill="currentColor">{10**top:.3g}</text>'
     )
     out.append(
-        f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{10**bottom:.3g}</text>'
+        f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="11" fill="currentColor">{10**bottom:.3g}</text>'
     )
     mx = epoch_marker_x(scene.epoch, n, lay.chart)
     out.append(
@@ -513,7 +529,7 @@ def _chart(scene: Scene, lay: Layout) -> list[str]:
     )
     last = f"epoch {n}: {loss[-1]:.3g}" + (" (dashed: test)" if len(series) > 1 else "")
     out.append(
-        f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="10" fill="currentColor">{last}</text>'
+        f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="11" fill="currentColor">{last}</text>'
     )
     out.append("</g>")
     return out

@@ -124,6 +124,7 @@ TRAITS: dict[str, str] = {
     "_palettes": "list",
     "_luts": "dict",  # the tables of the palettes offered, so the page recolours at once
     "_schema": "list",  # the setting controls (settings.page_schema)
+    "_page_width": "int",  # how wide the page shows the widget (0: not known): its layout
 }
 
 
@@ -141,8 +142,8 @@ def traits() -> dict[str, traitlets.TraitType]:
     return {name: make[kind]() for name, kind in TRAITS.items()}
 
 
-def meta(scene: Scene, uid: str) -> Meta:
-    lay = picture.layout_of(scene)
+def meta(scene: Scene, uid: str, fit_width: float | None = None) -> Meta:
+    lay = picture.layout_of(scene, fit_width)
     grid = scene.grid
     return {
         "formula_lhs": [overlays.formula_lhs(scene, j) for j in range(scene.widths[-1])],
@@ -199,10 +200,17 @@ def window(scene: Scene, start: int, length: int) -> dict[str, Any]:
 
 
 def frame(
-    scene: Scene, sample: int, uid: str, start: int, length: int, points: bool = False
+    scene: Scene,
+    sample: int,
+    uid: str,
+    start: int,
+    length: int,
+    points: bool = False,
+    fit_width: float | None = None,
 ) -> dict[str, Any]:
-    """The shown epoch: the window's values, the parameters, ranges and the picture (the
-    plane's points only when asked: they change with the style, not with training)."""
+    """The shown epoch: the window's values, the parameters, ranges and the picture laid
+    out for ``fit_width`` (the page's width; None: natural) (the plane's points only when
+    asked: they change with the style and the layout, not with training)."""
     flat = [np.ravel(a) for W, b in scene.params for a in (W, b)]
     out = {
         **window(scene, start, length),
@@ -210,11 +218,11 @@ def frame(
         "_grid_local": Buffer.of(scene.grid_local, np.float32),
         "_region_ids": Buffer.of(scene.region_ids, np.int32),
         "_region_patterns": Buffer.of(scene.region_patterns, np.uint8),
-        "_meta": meta(scene, uid),
-        "_svg": picture.to_svg(scene, sample, uid=uid, points=False),
+        "_meta": meta(scene, uid, fit_width),
+        "_svg": picture.to_svg(scene, sample, uid=uid, points=False, fit_width=fit_width),
     }
     if points:
-        out["_points"] = picture.points_markup(scene)
+        out["_points"] = picture.points_markup(scene, fit_width)
     return out
 
 
@@ -349,5 +357,5 @@ def page(src: Source, *, with_timeline: bool = True) -> dict[str, Any]:
     out.update(history(src.timeline), _progress=src.progress)
     if with_timeline:
         out.update(timeline(src.timeline, style, src.sample))
-    out.update(_palettes=list(src.palettes), _luts=src.luts, _schema=page_schema())
+    out.update(_palettes=list(src.palettes), _luts=src.luts, _schema=page_schema(), _page_width=0)
     return out

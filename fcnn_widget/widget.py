@@ -94,6 +94,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
             self.observe(self._on_style, names=list(settings.TRAIT_NAMES))
             self.observe(self._on_epoch, names=["epoch"])
             self.observe(self._on_sample, names=["sample"])
+            self.observe(self._on_page_width, names=["_page_width"])
             self.on_msg(self._on_page_message)
             model.add_listener(self._on_model)
         except BaseException:
@@ -211,7 +212,9 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
 
     def _page_state(self, sample: int, points: bool = False) -> dict:
         start, length = self._window_start, self._window_len
-        out = state.frame(self.scene, sample, self._uid, start, length, points=points)
+        out = state.frame(
+            self.scene, sample, self._uid, start, length, points, self._page_width or None
+        )
         out.update(state.history(self.timeline), _progress=self._page_progress())
         if self._timeline_wanted:
             out.update(state.timeline(self.timeline, self.scene.style, sample))
@@ -280,7 +283,9 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
         with self._lock:
             if self.scene.epoch != change["new"]:  # else _on_model built this scene already
                 self.scene = self._scene(self.scene.style, change["new"])
-                self._push(state.frame(self.scene, self.sample, self._uid, *self._span()))
+                frame = state.frame(self.scene, self.sample, self._uid, *self._span(), False,
+                                    self._page_width or None)  # fmt: skip
+                self._push(frame)
 
     def _on_sample(self, change):
         with self._lock, self.hold_sync():
@@ -291,6 +296,13 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
                 self._push(state.window(self.scene, start, length))
             if self._timeline_wanted:
                 self._push(state.timeline(self.timeline, self.scene.style, change["new"]))
+
+    def _on_page_width(self, change):
+        """The page shows the widget at another width: a new layout if it needs one."""
+        with self._lock:
+            old, new = (picture.layout_of(self.scene, change[k] or None) for k in ("old", "new"))
+            if (old.mode, old.width) != (new.mode, new.width):
+                self._push(self._page_state(self.sample, points=True))
 
     def _span(self) -> tuple[int, int]:
         return self._window_start, self._window_len

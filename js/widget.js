@@ -9,6 +9,7 @@ import { buildToolbar } from "./toolbar.js";
 import { describePoint, showRegionPattern } from "./analysis.js";
 import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
+import { followWidth } from "./width.js";
 
 const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_epochs", "_history", "_window"];
 // What a move of the kernel's window of samples changes: no new picture, only its data.
@@ -97,6 +98,7 @@ function render({ model, el }) {
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
   const stopFitting = fitPicture(el, figure);
+  const stopFollowingWidth = followWidth(el, (width) => setTrait("_page_width", width));
 
   /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
   function show(s, index) {
@@ -234,6 +236,7 @@ function render({ model, el }) {
     dropTooltip();
     stopFollowingTheme();
     stopFitting();
+    stopFollowingWidth();
   };
 }
 
