@@ -22,10 +22,10 @@ from html import escape
 import numpy as np
 
 from . import colors, fmt, overlays, rules
-from .layout import BAR_H, BAR_W, MIN_FONT, Layout, network_layout
+from .layout import BAR_H, BAR_W, MIN_FONT, Layout, network_layout, text_width
 from .network import OUTPUT_NAMES
 from .rules import epoch_caption, epoch_marker_x, layer_mark, subscript
-from .scene import Scene
+from .scene import Scene, class_names
 
 THEMES = {
     "light": {"fg": "#222222", "bg": "#ffffff", "edge": "#888888"},
@@ -103,10 +103,27 @@ def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:
         side_panel=True,  # the plane, or for other input widths the sample's inputs
         title=bool(scene.style.title),
         formula_lines=overlays.formula_lines(scene),
+        right_chars=_right_chars(scene),
         matrices=scene.style.show_matrices,
         width=scene.style.width or fit_width,
         caption=bool(scene.style.caption),
     )
+
+
+def _right_chars(scene: Scene) -> int:
+    """Characters beside an output neuron: a class name and its mark, or the target."""
+    names = class_names(scene)
+    return 8 if names is None else max(map(len, names)) + 1 + len("◀ y = ŷ")
+
+
+def predicted(scene: Scene, sample: int) -> int:
+    """The class the network picks for ``sample`` (:func:`rules.predicted_class`)."""
+    return rules.predicted_class(scene.slot_values(scene.slots[-1])[sample].tolist())
+
+
+def true_class(scene: Scene, sample: int) -> float:
+    """The sample's label (NaN without targets)."""
+    return float("nan") if scene.targets is None else float(scene.targets[sample, 0])
 
 
 def stable_uid(scene: Scene, sample: int) -> str:
@@ -300,13 +317,27 @@ def _neurons(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
                     f'<text data-role="input-name" x="{cx - r - 6:.2f}" y="{cy + 4:.2f}" text-anchor="end" font-size="12" fill="currentColor">{name}</text>'
                 )
             if kind == "a" and k == n_layers:
-                out.append(
-                    f'<text data-target="{i}" x="{cx + r + 6:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(scene, sample, i)}</text>'
-                )
+                out += _output_labels(scene, cx + r + 6, cy, sample, i)
         if kind == "z":
             out += _biases(scene, lay, k, sample, uid)
     out.append("</g>")
     return out
+
+
+def _output_labels(scene: Scene, x: float, cy: float, sample: int, j: int) -> list[str]:
+    """Beside output neuron j: its target, or for a classifier its class name and the
+    mark of the true and the predicted class (:func:`rules.class_mark`)."""
+    names = class_names(scene)
+    if names is None:
+        return [
+            f'<text data-target="{j}" x="{x:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(scene, sample, j)}</text>'
+        ]
+    mark, fill = rules.class_mark(true_class(scene, sample), j, predicted(scene, sample))
+    at = x + text_width(max(names, key=len)) + 6
+    return [
+        f'<text data-role="class-name" data-index="{j}" x="{x:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{escape(names[j])}</text>',
+        f'<text data-target="{j}" data-mark="class" x="{at:.2f}" y="{cy + 4:.2f}" font-size="11" font-weight="bold" fill="{fill}">{mark}</text>',
+    ]
 
 
 def _biases(scene: Scene, lay: Layout, k: int, sample: int, uid: str) -> list[str]:
@@ -430,8 +461,8 @@ def _input_panel(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     rows = math.ceil(n / cols)
     cell = min(pw / cols, ph / rows)
     out = [
-        f'<g data-role="input-panel" shape-rendering="crispEdges"><text x="{px:.2f}" y="{py - 14:.2f}" font-size="12" '
-        f'fill="currentColor">input x of the sample ({n} values)</text>'
+        f'<g data-role="input-panel" shape-rendering="crispEdges"><text data-role="panel-title" x="{px:.2f}" '
+        f'y="{py - 14:.2f}" font-size="12" font-weight="bold" fill="currentColor">{escape(panel_title(scene, sample))}</text>'
     ]
     lo, hi = input_range(scene)
     pal = scene.style.palette
@@ -446,6 +477,19 @@ def _input_panel(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
         'fill="none" stroke="currentColor" stroke-width="1"/></g>'
     )
     return out
+
+
+def panel_title(scene: Scene, sample: int) -> str:
+    """The input panel's title (:func:`rules.input_title`): a classifier's true and
+    predicted class of the sample."""
+    names = class_names(scene)
+    if names is None:
+        return rules.input_title(scene.widths[0], "", "")
+    y, p = true_class(scene, sample), predicted(scene, sample)
+    known = math.isfinite(y) and 0 <= int(y) < len(names)
+    return rules.input_title(
+        scene.widths[0], names[int(y)] if known else "", names[p] if p >= 0 else ""
+    )
 
 
 def points_markup(scene: Scene, fit_width: float | None = None) -> str:

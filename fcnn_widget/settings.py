@@ -87,6 +87,19 @@ def _side(name: str, value: Any) -> float | None:
     return value
 
 
+def _names(name: str, value: Any) -> tuple[str, ...] | None:
+    """None, or a list of strings (each one XML can hold)."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise SettingError(f"{name} must be a list of strings or None, got {value!r}")
+    for item in value:
+        if not isinstance(item, str):
+            raise SettingError(f"{name} must hold strings, got {item!r} in {list(value)!r}")
+        files.check_xml_text(item, name)
+    return tuple(value)
+
+
 def _colour(name: str, value: Any) -> str | None:
     if value is not None and not limits.is_css_colour(value):
         raise SettingError(
@@ -231,6 +244,12 @@ SETTINGS: tuple[Setting, ...] = (
         title="most edges drawn: past this, the strongest into each neuron",
         prefix="edges ≤ ",
     ),
+    Setting(
+        "class_names",
+        None,
+        _names,
+        "a classifier's class names, beside its output neurons (None: the dataset's, else 0..n-1)",
+    ),
     Setting("title", "", _text, "a line of text above the picture"),
     Setting("caption", "", _text, "a line of text below the picture"),
     Setting(
@@ -317,6 +336,7 @@ _TRAIT_KINDS = {
     _optional_flag: lambda d: traitlets.Bool(d, allow_none=True),
     _text: lambda d: traitlets.Unicode(d),
     _palette: lambda d: traitlets.Unicode(d),
+    _names: lambda d: traitlets.List(traitlets.Unicode(), default_value=d, allow_none=True),
 }
 
 

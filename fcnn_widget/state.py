@@ -79,6 +79,7 @@ class Meta(TypedDict):
     """What the page knows of the shown scene besides its arrays (``_meta``)."""
 
     formula_lhs: list[str]  # the left side of each output's local formula
+    class_names: list[str] | None  # a classifier's class names (None: not a classifier)
     grid_n: int  # points per axis of the plane's grid (0: no plane)
     relu_family: bool
     x_range: list[float]  # the input panel's colour range
@@ -147,6 +148,7 @@ def meta(scene: Scene, uid: str, fit_width: float | None = None) -> Meta:
     grid = scene.grid
     return {
         "formula_lhs": [overlays.formula_lhs(scene, j) for j in range(scene.widths[-1])],
+        "class_names": picture.class_names(scene),
         "grid_n": 0 if grid is None else len(grid.xs),
         "relu_family": scene.activation in RELU_FAMILY,
         "x_range": list(picture.input_range(scene)),

@@ -31,6 +31,7 @@ from matplotlib.colors import Colormap
 
 from . import adapters, analysis, export, hosts, live, picture, settings, state, static_repr
 from . import scene as scenes
+from .datasets import check_class_names
 from .model import FCNN
 from .samples import Samples
 from .training import History
@@ -187,7 +188,13 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
     def _valid_setting(self, proposal):
         name, value = proposal["trait"].name, proposal["value"]
         known = name == "palette" and value in self._colormaps.objects
-        return value if known else settings.check(name, value)
+        value = value if known else settings.check(name, value)
+        if name == "class_names" and value is not None and self.scene.task == "multiclass":
+            try:
+                check_class_names(value, "multiclass", self.scene.widths[-1])
+            except ValueError as error:
+                raise traitlets.TraitError(str(error)) from None
+        return value
 
     @traitlets.validate("sample")
     def _valid_sample(self, proposal):
