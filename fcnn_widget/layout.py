@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .settings import PARTS  # what a picture can show (the plane: or the input panel)
+
 EDGE_GAP = 150  # between a layer's activations and the next layer's pre-activations
 MIN_EDGE_GAP = 72  # the narrowest a narrow layout squeezes it
 ZA_GAP = 46  # between a neuron's z and its a
@@ -33,7 +35,6 @@ MAX_BLOCK_W = 160  # the widest such grid
 MAX_RADIUS = 17.0  # a neuron big enough for its value at MIN_FONT
 MIN_FONT = 11  # every label, value and tick, in px at the picture's nominal width
 CHAR_W = 0.62  # a character's advance, in font sizes (DejaVu Sans digits: 0.636)
-PARTS = ("network", "plane", "chart")  # what a picture can show (the plane: or the input)
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,13 @@ def network_layout(
     side_h = (PLANE + 40 if show_side else 0) + formula_h + (CHART_H + 40 if show_chart else 0)
     right = RIGHT if right_chars <= 8 else RIGHT + text_width("x" * (right_chars - 8))
     net = _network(widths, top, EDGE_GAP, right, side_h if show_side or show_chart else 0, n_groups)
-    if not show_net:
+    if not show_net:  # the plane and the chart side by side (or one of them)
         net = _Net({}, {}, {}, {}, 0.0, 0.0, top)
+        both = 40 + 2 * PLANE + 56 + 16 if show_side and show_chart else 40 + PLANE + 24
+        return _arrange(widths, net, top, n_groups, formula_h, show_side, show_chart, matrices,
+                        parts, caption, "narrow", max(width or 0, both))  # fmt: skip
     wide_w = (net.right + 24 if show_net else LEFT) + (PLANE + 24 if show_side or show_chart else 0)
-    if width is None or wide_w <= width or not show_net or not (show_side or show_chart):
+    if width is None or wide_w <= width or not (show_side or show_chart):
         return _arrange(widths, net, top, n_groups, formula_h, show_side, show_chart, matrices,
                         parts, caption, "wide", max(wide_w, net.right + 24))  # fmt: skip
     fixed = _network(widths, top, 0.0, right, 0, n_groups).right

@@ -77,18 +77,19 @@ def to_svg(
             f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>'
         )
     out += _header(scene, lay, sample)
-    out += _edges(scene, lay, sample)
-    out += _neurons(scene, lay, sample, uid)
-    out += overlays.off_marks(scene, lay, sample)
-    out += overlays.unit_tags(scene, lay)
-    out += overlays.weight_matrices(scene, lay, sample)
-    out += _bars(scene, lay, sample, uid)
-    if scene.grid is not None:
-        out += _plane(scene, lay, sample, points)
-    else:
-        out += _input_panel(scene, lay, sample, uid)
-    out += overlays.formulas(scene, lay, sample)
-    out += _chart(scene, lay)
+    if "network" in lay.parts:
+        out += _edges(scene, lay, sample)
+        out += _neurons(scene, lay, sample, uid)
+        out += overlays.off_marks(scene, lay, sample)
+        out += overlays.unit_tags(scene, lay)
+        out += overlays.weight_matrices(scene, lay, sample)
+        out += _bars(scene, lay, sample, uid)
+    if lay.plane is not None:
+        out += _plane(scene, lay, sample, points) if scene.grid is not None else []
+        out += _input_panel(scene, lay, sample, uid) if scene.grid is None else []
+        out += overlays.formulas(scene, lay, sample)
+    if "chart" in lay.parts:
+        out += _chart(scene, lay)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -106,6 +107,7 @@ def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:
         right_chars=_right_chars(scene),
         matrices=scene.style.show_matrices,
         width=scene.style.width or fit_width,
+        parts=scene.style.parts,
         caption=bool(scene.style.caption),
     )
 
@@ -196,17 +198,23 @@ def _header(scene: Scene, lay: Layout, sample: int) -> list[str]:
             f'<text data-role="title" x="{lay.width / 2:.2f}" y="{y}" text-anchor="middle" font-size="16" font-weight="bold" fill="currentColor">{escape(style.title)}</text>'
         )
         y += 26
-    units = "-".join(map(str, scene.widths))
+    units = f"{'-'.join(map(str, scene.widths))} {scene.activation}"
+    # Each caption where the previous one ends at its longest (captions change on scrubbing).
+    at_sample = max(150, 16 + text_width(units, 12) + 24)
+    longest = rules.sample_caption(scene.n_samples - 1, scene.n_samples)
+    at_epoch = max(330, at_sample + text_width(longest, 12.5) + 24)
     out.append(
-        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(scene.activation)}</text>'
+        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{escape(units)}</text>'
     )
     out.append(
-        f'<text data-role="sample" x="150" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(scene, sample)}</text>'
+        f'<text data-role="sample" x="{at_sample:.2f}" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(scene, sample)}</text>'
     )
     out.append(
-        f'<text data-role="epoch" x="330" y="{y}" font-size="12" fill="currentColor">{epoch_caption(scene.epoch, len(scene.loss))}</text>'
+        f'<text data-role="epoch" x="{at_epoch:.2f}" y="{y}" font-size="12" fill="currentColor">{epoch_caption(scene.epoch, len(scene.loss))}</text>'
     )
     n_layers = len(scene.widths) - 1
+    if "network" not in lay.parts:
+        n_layers = 0  # no column titles nor activation names
     for slot, x in lay.column_x.items():
         out.append(
             f'<text data-role="column-title" x="{x:.2f}" y="{lay.top - 14:.2f}" text-anchor="middle" font-size="13" fill="currentColor">{slot_title(slot, n_layers)}</text>'

@@ -172,7 +172,7 @@ def meta(scene: Scene, uid: str, fit_width: float | None = None) -> Meta:
         "epoch": scene.epoch,
         "chart": list(lay.chart),
         "plane": None
-        if grid is None
+        if grid is None or lay.plane is None
         else {
             "rect": list(lay.plane),
             "domain": [

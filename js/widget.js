@@ -162,13 +162,16 @@ function render({ model, el }) {
   const onData = Object.fromEntries(DATA_KEYS.map((key) => [key, () => scheduleDraw(key)]));
   const onTimeline = () => { state = readState(model); if (epochIndex >= 0) show(sample, epochIndex); };
   const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
-  const onSettings = () => controls.showSettings();
+  // The figure preset: the picture alone (widget.css hides the controls), for print.
+  const onPreset = () => el.classList.toggle("fcnn-as-figure", model.get("preset") === "figure");
+  onPreset();
+  const onSettings = () => { controls.showSettings(); onPreset(); };
   const onEpochTrait = () => { wantedEpoch = model.get("epoch"); };
   const onProgress = () => training.show(model.get("_progress"));
   for (const key of DATA_KEYS) model.on(`change:${key}`, onData[key]);
   for (const key of TIMELINE_KEYS) model.on(`change:${key}`, onTimeline);
   // The settings the page shows: one per row of the kernel's table, and the palettes offered.
-  const settingKeys = [...controls.keys, "_palettes"];
+  const settingKeys = [...controls.keys, "_palettes", "preset"];
   for (const key of settingKeys) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
   model.on("change:epoch", onEpochTrait);
