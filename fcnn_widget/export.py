@@ -142,8 +142,14 @@ class Exports:
     _uid: str
 
     def to_svg(self, sample: int | None = None) -> str:
-        """The picture the page shows, as SVG text (for ``sample``, default the current one)."""
-        return picture.to_svg(self.scene, self.sample if sample is None else sample, uid=self._uid)
+        """The picture the page shows, as SVG text (for ``sample``, default the current one),
+        laid out for the width the page shows it at."""
+        sample = self.sample if sample is None else sample
+        return picture.to_svg(self.scene, sample, uid=self._uid, fit_width=self._fit_width())
+
+    def _fit_width(self) -> float | None:
+        """The width the page shows the picture at (None: not shown, or not known)."""
+        return getattr(self, "_page_width", 0) or None
 
     def save_svg(self, path, sample: int | None = None, **dressing) -> Path:
         """Write the picture of ``sample`` (default: the current one) to ``path``; its ids

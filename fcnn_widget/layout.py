@@ -20,13 +20,14 @@ from .settings import PARTS  # what a picture can show (the plane: or the input 
 
 EDGE_GAP = 150  # between a layer's activations and the next layer's pre-activations
 MIN_EDGE_GAP = 72  # the narrowest a narrow layout squeezes it
+WIDE_MIN_GAP = 110  # the narrowest the wide layout squeezes it before turning narrow
 ZA_GAP = 46  # between a neuron's z and its a
 LEFT = 64  # room for the input labels
 RIGHT = 78  # room for the target beside the output
 TOP = 64  # column titles and the sample caption
 PLANE = 260  # side of the input plane
 CHART_H = 110
-BAR_W, BAR_H, BAR_GAP = 112, 10, 30
+BAR_W, BAR_H, BAR_GAP = 112, 10, 40
 MAX_SPACING, MIN_SPACING = 52, 18
 STRETCH_SPACING = 64  # a short network beside a tall side column spreads up to this
 NET_H = 420  # the network's height for wide layers
@@ -115,8 +116,14 @@ def network_layout(
     if width is None or wide_w <= width or not (show_side or show_chart):
         return _arrange(widths, net, top, n_groups, formula_h, show_side, show_chart, matrices,
                         parts, caption, "wide", max(wide_w, net.right + 24))  # fmt: skip
-    fixed = _network(widths, top, 0.0, right, 0, n_groups).right
     n_edges = len(widths) - 1
+    squeezed = EDGE_GAP - (wide_w - width) / n_edges  # a little narrower: still side by side
+    if squeezed >= WIDE_MIN_GAP:
+        beside_h = side_h if show_side or show_chart else 0
+        net = _network(widths, top, squeezed, right, beside_h, n_groups)
+        return _arrange(widths, net, top, n_groups, formula_h, show_side, show_chart, matrices,
+                        parts, caption, "wide", float(width))  # fmt: skip
+    fixed = _network(widths, top, 0.0, right, 0, n_groups).right
     gap = max(MIN_EDGE_GAP, min(EDGE_GAP, (width - 24 - fixed) / n_edges))
     net = _network(widths, top, gap, right, 0, n_groups)
     return _arrange(widths, net, top, n_groups, formula_h, show_side, show_chart, matrices,

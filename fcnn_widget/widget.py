@@ -219,9 +219,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
 
     def _page_state(self, sample: int, points: bool = False) -> dict:
         start, length = self._window_start, self._window_len
-        out = state.frame(
-            self.scene, sample, self._uid, start, length, points, self._page_width or None
-        )
+        out = state.frame(self.scene, sample, self._uid, start, length, points, self._fit_width())
         out.update(state.history(self.timeline), _progress=self._page_progress())
         if self._timeline_wanted:
             out.update(state.timeline(self.timeline, self.scene.style, sample))
@@ -291,7 +289,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
             if self.scene.epoch != change["new"]:  # else _on_model built this scene already
                 self.scene = self._scene(self.scene.style, change["new"])
                 frame = state.frame(self.scene, self.sample, self._uid, *self._span(), False,
-                                    self._page_width or None)  # fmt: skip
+                                    self._fit_width())  # fmt: skip
                 self._push(frame)
 
     def _on_sample(self, change):
