@@ -442,13 +442,13 @@ def _plane(scene: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
         )
     for value, pos in ((y0, py + ph), (y1, py)):
         out.append(
-            f'<text x="{px - 4:.2f}" y="{pos + 3:.2f}" text-anchor="end" font-size="11" fill="currentColor">{fmt.fixed(value, 0)}</text>'
+            f'<text x="{px - 9:.2f}" y="{pos + 4:.2f}" text-anchor="end" font-size="11" fill="currentColor">{fmt.fixed(value, 0)}</text>'
         )
     out.append(
         f'<text x="{px + pw / 2:.2f}" y="{py + ph + 14:.2f}" text-anchor="middle" font-size="11" fill="currentColor">x₁</text>'
     )
     out.append(
-        f'<text x="{px - 6:.2f}" y="{py + ph / 2:.2f}" text-anchor="end" font-size="11" fill="currentColor">x₂</text>'
+        f'<text x="{px - 9:.2f}" y="{py + ph / 2:.2f}" text-anchor="end" font-size="11" fill="currentColor">x₂</text>'
     )
     out.append("</g>")
     return out

@@ -53,7 +53,8 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
     ``settings`` are the rows of :data:`fcnn_widget.settings.SETTINGS` that are traits:
     ``palette`` (any matplotlib colormap name or ``Colormap``), ``norm``, ``norm_scope``,
     ``symmetric``, ``robust``, ``show_values``, ``title``, ``caption``, ``view``,
-    ``show_lines``, ``show_regions``, ``show_matrices``, ``max_edges``. All are synced with the
+    ``show_lines``, ``show_regions``, ``show_matrices``, ``max_edges``, ``class_names``,
+    ``preset`` ("notebook" or "figure": the picture alone), ``parts``. All are synced with the
     page both ways. Every argument is checked before the widget opens its connection to the
     page, so a bad one leaves nothing behind.
     """

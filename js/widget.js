@@ -98,7 +98,7 @@ function render({ model, el }) {
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
   const stopFitting = fitPicture(el, figure);
-  const stopFollowingWidth = followWidth(el, (width) => setTrait("_page_width", width));
+  const stopFollowingWidth = followWidth(figure, (width) => setTrait("_page_width", width));
 
   /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
   function show(s, index) {
