@@ -101,6 +101,7 @@ def test_a_normal_cell_keeps_the_wide_picture(lab):
 
 def test_classifier_marks_follow_the_sample_in_the_page(lab):
     nb, root = open_widget(lab, [DIGITS], timeout=300)
+    nb.page.set_viewport_size({"width": 1400, "height": 1500})
     set_width(nb, root, "w", 720)
     read = (
         "(el) => ({marks: Array.from(el.querySelectorAll('text[data-mark=\"class\"]'))"
@@ -133,13 +134,14 @@ def test_classifier_marks_follow_the_sample_in_the_page(lab):
 
 
 def test_figure_preset_shows_the_picture_alone(lab):
-    nb, root = open_widget(
-        lab,
-        [SEEDS.replace('title="prod: relu [5, 5]"', 'title="T", caption="C", preset="figure"')],
-        timeout=300,
-    )
+    cells = [
+        "from fcnn_widget import FCNN, FCNNWidget\n"
+        'w = FCNNWidget(FCNN([4], dataset="prod"), preset="figure", title="T", caption="C")\nw'
+    ]
+    nb, root = open_widget(lab, cells, timeout=180)
     assert root.locator(".fcnn-controls").is_hidden()
-    assert root.locator('svg text[data-role="caption"]').inner_text() == "C"
+    assert root.locator('svg text[data-role="caption"]').text_content() == "C"
+    nb.screenshot(root, "layout-page-figure-preset")
     nb.execute('w.preset = "notebook"')
     nb.wait_for(
         "() => !document.querySelector('.fcnn-widget').classList.contains('fcnn-as-figure')"
