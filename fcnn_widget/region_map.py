@@ -158,6 +158,6 @@ def count_text(scene: Scene, lay: Layout, n: int, exact: bool, note: str) -> str
         text += f" ({note})"
     return (
         f'<text data-role="region-count" data-count="{n}" data-exact="{int(exact)}" '
-        f'x="{px + pw:.2f}" y="{py + ph + 27:.2f}" text-anchor="end" font-size="10" '
+        f'x="{px + pw:.2f}" y="{py + ph + 27:.2f}" text-anchor="end" font-size="11" '
         f'fill="currentColor">{text}</text>'
     )

@@ -17,6 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from . import analysis, colors
+from .datasets import check_class_names
 from .model import FCNN
 from .samples import Samples, to_show
 from .settings import Style, make_style
@@ -64,6 +65,7 @@ class Scene:
     region_patterns: np.ndarray | None = None  # (regions, hidden units) bool: which are on
     response: np.ndarray | None = None  # (RESPONSE_GRID², cols): every neuron over the plane
     response_axes: tuple[np.ndarray, np.ndarray] | None = None
+    data_class_names: tuple[str, ...] | None = None  # the dataset's, if it names its classes
 
     @property
     def n_samples(self) -> int:
@@ -215,9 +217,33 @@ def build_scene(
         loss=np.asarray(record.loss, np.float32),
         test_loss=record.test_loss,
         epoch=record.epochs if epoch is None else int(epoch),
+        data_class_names=_dataset_class_names(model, samples),
     )
     _add_analysis(scene, model, params)
     return restyle(scene, style)
+
+
+def _dataset_class_names(model: FCNN, samples) -> tuple[str, ...] | None:
+    given = getattr(samples, "class_names", None) if samples is not None else None
+    own = getattr(model.dataset, "class_names", None) if model.dataset is not None else None
+    return given or own
+
+
+def class_names(scene: Scene) -> list[str] | None:
+    """A classifier's class names, in label order: the ``class_names`` setting, else the
+    dataset's, else 0..n-1; None for a regression or a binary classifier (one output).
+
+    >>> from fcnn_widget import FCNN
+    >>> class_names(build_scene(FCNN([4], dataset="quadrants")))
+    ['0', '1', '2', '3']
+    """
+    if scene.task != "multiclass":
+        return None
+    names = scene.style.class_names or scene.data_class_names
+    n = scene.widths[-1]
+    if names is None:
+        return [str(i) for i in range(n)]
+    return list(check_class_names(names, "multiclass", n))
 
 
 def _add_analysis(scene: Scene, model: FCNN, params) -> None:

@@ -1,5 +1,5 @@
 // The analysis parts of the picture that follow the sample: the local linear formula and
-// the crosses on ReLU units that are off (overlays.py in Python draws them the same way).
+// the marks (ring and badge) on ReLU units that are off (overlays.py in Python draws them the same way).
 import { rowOf } from "./data.js";
 import { fixed } from "./format.js";
 import { formulaText, offVisibility } from "./rules.js";
@@ -14,7 +14,7 @@ export function mapAt(buffer, index, meta) {
 export function indexAnalysis(svg) {
   return {
     formulas: Array.from(svg.querySelectorAll('text[data-role="formula"]')).map((el) => ({ el, j: Number(el.dataset.output) })),
-    offMarks: Array.from(svg.querySelectorAll("path[data-off]")).map((el) => {
+    offMarks: Array.from(svg.querySelectorAll("g[data-off]")).map((el) => {
       const [k, i] = el.dataset.off.split("-").map(Number);
       return { el, slot: `z${k}`, index: i };
     }),

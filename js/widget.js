@@ -10,6 +10,7 @@ import { describePoint, showRegionPattern } from "./analysis.js";
 import { indexRegions, nearestSampleIn, outlineSample, patternText, regionAt } from "./regions.js";
 import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
+import { followWidth } from "./width.js";
 
 const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_region_maps", "_epochs", "_history", "_window"];
 // What a move of the kernel's window of samples changes: no new picture, only its data.
@@ -99,6 +100,7 @@ function render({ model, el }) {
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
   const stopFitting = fitPicture(el, figure);
+  const stopFollowingWidth = followWidth(figure, (width) => setTrait("_page_width", width));
 
   /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
   function show(s, index) {
@@ -164,13 +166,16 @@ function render({ model, el }) {
   const onData = Object.fromEntries(DATA_KEYS.map((key) => [key, () => scheduleDraw(key)]));
   const onTimeline = () => { state = readState(model); if (epochIndex >= 0) show(sample, epochIndex); };
   const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
-  const onSettings = () => controls.showSettings();
+  // The figure preset: the picture alone (widget.css hides the controls), for print.
+  const onPreset = () => el.classList.toggle("fcnn-as-figure", model.get("preset") === "figure");
+  onPreset();
+  const onSettings = () => { controls.showSettings(); onPreset(); };
   const onEpochTrait = () => { wantedEpoch = model.get("epoch"); };
   const onProgress = () => training.show(model.get("_progress"));
   for (const key of DATA_KEYS) model.on(`change:${key}`, onData[key]);
   for (const key of TIMELINE_KEYS) model.on(`change:${key}`, onTimeline);
   // The settings the page shows: one per row of the kernel's table, and the palettes offered.
-  const settingKeys = [...controls.keys, "_palettes"];
+  const settingKeys = [...controls.keys, "_palettes", "preset"];
   for (const key of settingKeys) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
   model.on("change:epoch", onEpochTrait);
@@ -244,6 +249,7 @@ function render({ model, el }) {
     dropTooltip();
     stopFollowingTheme();
     stopFitting();
+    stopFollowingWidth();
   };
 }
 

@@ -50,7 +50,7 @@ def test_smooth_nets_show_the_tangent_labelled_as_such():
     assert shown.text == formula_text(np.append(coef[:, 0], intercept[0]), "ŷ")
 
 
-def test_off_units_are_crossed_and_dead_units_ringed(relu_model):
+def test_off_units_are_marked_and_dead_units_ringed(relu_model):
     w = FCNNWidget(relu_model, sample=10)
     svg = w.to_svg()
     z = relu_model.trace(relu_model.dataset.X).z
@@ -58,6 +58,15 @@ def test_off_units_are_crossed_and_dead_units_ringed(relu_model):
         if mark.get("data-off"):
             k, i = map(int, mark.get("data-off").split("-"))
             assert (mark.get("visibility") == "visible") == (not z[k][10, i] > 0)
+    # The mark leaves the value legible: its badge lies outside the unit's circle.
+    for badge in elements(svg, data_role="off-badge"):
+        bx, by, b = (float(badge.get(a)) for a in ("cx", "cy", "r"))
+        unit = min(
+            elements(svg, data_kind="a"),
+            key=lambda c: (float(c.get("cx")) - bx) ** 2 + (float(c.get("cy")) - by) ** 2,
+        )
+        gap = np.hypot(float(unit.get("cx")) - bx, float(unit.get("cy")) - by)
+        assert gap >= float(unit.get("r")) + b * 0.5
     dead = [(k, i) for k in (1, 2) for i in range(5) if not np.any(z[k][:, i] > 0)]
     rings = [
         (int(e.get("data-layer")), int(e.get("data-index")))

@@ -145,7 +145,7 @@ def test_analysis_overlays_hover_formula_and_response_view(widget_page):
     # ...and the network shows that region's activation pattern while the pointer is there.
     marks = dict(
         root.evaluate(
-            "(el) => Array.from(el.querySelectorAll('path[data-off]')).map((p) => [p.dataset.off, p.getAttribute('visibility')])"
+            "(el) => Array.from(el.querySelectorAll('g[data-off]')).map((p) => [p.dataset.off, p.getAttribute('visibility')])"
         )
     )
     pattern = nb.kernel_value(f"{part}.bits[{region}].tolist()")
