@@ -9,7 +9,7 @@ must take inputs of one width and show the same samples.
 >>> from fcnn_widget import FCNN
 >>> models = [FCNN([4], dataset="prod"), FCNN([5, 5], dataset="prod")]
 >>> svg = to_svg(comparison(models), sample=10)
->>> svg.count('<g data-model='), svg.count('data-role="loss-curve"')
+>>> svg.count('<g data-model='), svg.count('data-role="formula-network"')
 (2, 2)
 """
 
