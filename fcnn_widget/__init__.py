@@ -12,11 +12,13 @@ from .datasets import Dataset
 from .model import FCNN, Trace
 from .training import History, TrainingBusy, TrainingDiverged
 from .widget import FCNNWidget
+from .compare_widget import FCNNCompare
 
 enable_compilation_cache()
 
 __all__ = [
     "FCNN",
+    "FCNNCompare",
     "Dataset",
     "FCNNWidget",
     "History",

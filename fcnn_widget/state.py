@@ -198,19 +198,26 @@ def window(scene: Scene, start: int, length: int) -> dict[str, Any]:
     }
 
 
-def frame(
-    scene: Scene, sample: int, uid: str, start: int, length: int, points: bool = False
-) -> dict[str, Any]:
-    """The shown epoch: the window's values, the parameters, ranges and the picture (the
-    plane's points only when asked: they change with the style, not with training)."""
+def frame_data(scene: Scene, uid: str, start: int, length: int) -> dict[str, Any]:
+    """A frame's arrays and meta without its picture (a comparison draws one for all)."""
     flat = [np.ravel(a) for W, b in scene.params for a in (W, b)]
-    out = {
+    return {
         **window(scene, start, length),
         "_params": Buffer.of(np.concatenate(flat), np.float32),
         "_grid_local": Buffer.of(scene.grid_local, np.float32),
         "_region_ids": Buffer.of(scene.region_ids, np.int32),
         "_region_patterns": Buffer.of(scene.region_patterns, np.uint8),
         "_meta": meta(scene, uid),
+    }
+
+
+def frame(
+    scene: Scene, sample: int, uid: str, start: int, length: int, points: bool = False
+) -> dict[str, Any]:
+    """The shown epoch: the window's values, the parameters, ranges and the picture (the
+    plane's points only when asked: they change with the style, not with training)."""
+    out = {
+        **frame_data(scene, uid, start, length),
         "_svg": picture.to_svg(scene, sample, uid=uid, points=False),
     }
     if points:
