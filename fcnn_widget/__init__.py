@@ -8,11 +8,11 @@
 
 from ._jax_cache import enable_compilation_cache
 from ._version import __version__
+from .compare_widget import FCNNCompare
 from .datasets import Dataset
 from .model import FCNN, Trace
 from .training import History, TrainingBusy, TrainingDiverged
 from .widget import FCNNWidget
-from .compare_widget import FCNNCompare
 
 enable_compilation_cache()
 
