@@ -183,3 +183,47 @@ def test_samples_given_compare_models_of_other_data():
     X = np.random.default_rng(0).uniform(-3, 3, (50, 2)).astype(np.float32)
     comp = compare.comparison([FCNN([3], dataset="prod"), FCNN([3], dataset="xor")], samples=X)
     assert all(s.n_samples == 50 for s in comp.scenes)
+
+
+# -- the widget ----------------------------------------------------------------------------------
+def test_widget_panels_and_exports(models, tmp_path):
+    from fcnn_widget import FCNNCompare
+    from fcnn_widget.standalone import read_html
+
+    w = FCNNCompare(models, sample=10, palette="RdBu", shared_ranges=True, norm="layer")
+    assert len(w._panels) == 3 and w.symmetric is True and w.norm == "layer"
+    for i, (panel, s) in enumerate(zip(w._panels, w.scenes)):
+        assert panel["_meta"]["uid"] == f"{w._uid}-{i}"
+        np.testing.assert_array_equal(np.frombuffer(panel["_values"], np.float32), s.values.ravel())
+    svg = w.save_svg(tmp_path / "c.svg", sample=1027, title="three")
+    text = svg.read_text()
+    assert text.count("<g data-model=") == 3 and 'data-role="title"' in text
+    assert text == w.save_svg(tmp_path / "again.svg", sample=1027, title="three").read_text()
+    assert w.save_png(tmp_path / "c.png", scale=1).read_bytes()[:4] == b"\x89PNG"
+    doc = read_html(w.save_html(tmp_path / "c.html"))
+    assert doc["widget"] == "compare" and len(doc["panels"]) == 3
+    # A setting changed from Python redraws every panel; shared ranges follow.
+    w.norm = "component"
+    assert all(s.group_names == ["a", "z", "w", "b"] for s in w.scenes)
+    assert w.scenes[0].ranges.tolist() == w.scenes[1].ranges.tolist()
+    w.shared_ranges = False
+    assert w.scenes[0].ranges.tolist() != w.scenes[1].ranges.tolist()
+    w.sample = 5
+    assert "sample 5 of 2500" in w.to_svg()
+    with pytest.raises(SettingError, match="unknown norm"):
+        w.norm = "gloabl"
+    with pytest.raises(Exception, match="out of range"):
+        w.sample = 2500
+
+
+def test_widget_errors(models):
+    from fcnn_widget import FCNNCompare
+
+    with pytest.raises(ValueError, match="models is empty"):
+        FCNNCompare([])
+    with pytest.raises(TypeError, match="unknown options .*width"):
+        FCNNCompare(models, width=300)  # a file's dressing, not a widget setting
+    with pytest.raises(SettingError, match="shared_ranges"):
+        FCNNCompare(models, shared_ranges=1)
+    with pytest.raises(ValueError, match="sample 9999 is out of range"):
+        FCNNCompare(models, sample=9999)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from harness.lab import ARTIFACTS_DIR as ARTIFACTS
 from harness.svg_compare import assert_page_equals_python, open_widget
 
 pytestmark = pytest.mark.browser
@@ -136,3 +137,46 @@ def test_page_equals_python_after_scrubbing(compare_page):
     )
     assert_page_equals_python(nb, root)
     nb.assert_no_errors()
+
+
+# -- the saved page: no kernel --------------------------------------------------------------
+@pytest.fixture(scope="module")
+def saved_page(browser, tmp_path_factory):
+    from fcnn_widget import FCNN, FCNNCompare
+
+    models = [FCNN([4], "relu", dataset="prod", seed=1), FCNN([4], "sigmoid", dataset="prod")]
+    for m in models:
+        m.fit(epochs=10, lr=0.005)
+    w = FCNNCompare(models, sample=10, title="saved comparison")
+    path = w.save_html(tmp_path_factory.mktemp("cmp") / "compare.html")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.problems, page.requests = [], []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.goto(path.resolve().as_uri())
+    page.locator("svg.fcnn-picture g[data-model]").first.wait_for(timeout=30_000)
+    yield w, page
+    context.close()
+
+
+def test_saved_page_scrubs_every_panel_offline(saved_page):
+    import numpy as np
+
+    w, page = saved_page
+    assert page.locator("g[data-model][data-uid]").count() == 2
+    box = page.locator('input[data-control="sample-box"]')
+    box.fill("1027")
+    box.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('.fcnn-compare').dataset.sample === '1027'"
+    )
+    shown = page.evaluate(f"() => ({PANEL_VALUES_JS})(document.querySelector('.fcnn-compare'))")
+    for values, m in zip(shown, w.models):
+        out = float(np.asarray(m.trace(m.dataset.X).a[-1])[1027, 0])
+        assert values[f"a-{len(m.widths) - 1}-0"] == pytest.approx(out, rel=1e-6)
+    assert all(u.startswith(("file:", "data:", "blob:")) for u in page.requests), page.requests
+    assert page.locator('select[data-control="palette"]').is_disabled()
+    page.screenshot(path=str(ARTIFACTS / "compare-saved-page.png"))
+    assert page.problems == []
