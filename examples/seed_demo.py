@@ -63,7 +63,8 @@ def write_comparison(models: list[FCNN], out: Path) -> list[Path]:
     """The three networks side by side (one picture per sample), in ``out/compare``."""
     folder = out / "compare"
     folder.mkdir(parents=True, exist_ok=True)
-    widget = FCNNCompare(models, title="prod: the same sample through three networks")
+    title = "prod: the same sample through three networks"
+    widget = FCNNCompare(models, title=title, columns=2)  # a grid: legible at page width
     written = []
     for sample in SAMPLES:
         written.append(widget.save_svg(folder / f"sample_{sample}.svg", sample=sample))

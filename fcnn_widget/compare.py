@@ -30,9 +30,10 @@ MAX_COLUMNS = 3  # panels per row unless told
 GAP = 24  # between panels
 LABEL_H = 22  # the line above each panel naming its network
 MARGIN = 16
-CHART_W, CHART_H = 520, 150
+CHART_W, CHART_H = 440, 150
+FOOTER_W = 520  # the chart's column: room for the legend and the formulas
 LINE_H = 16
-PANEL_ONLY = ("title", "caption", "background", "width", "height")  # dress the whole picture
+MIN_SCALE = 0.45  # the page fits its cell with as many panels per row as keep this scale
 
 
 @dataclasses.dataclass
@@ -150,6 +151,22 @@ def from_scenes(
     return Comparison(shown, list(labels), style, int(columns), bool(shared))
 
 
+def fit_columns(widths: Sequence[float], room: float, min_scale: float = MIN_SCALE) -> int:
+    """The most panels per row (at least 1) that keep the picture at ``min_scale`` of its
+    size or more when it is ``room`` pixels wide: the page asks for this to fit its cell.
+
+    >>> fit_columns([842, 1038, 842], 1300), fit_columns([842, 1038, 842], 900)
+    (3, 2)
+    """
+    best = 1
+    for columns in range(1, len(widths) + 1):
+        rows = [widths[i : i + columns] for i in range(0, len(widths), columns)]
+        wide = max(sum(r) + GAP * (len(r) - 1) for r in rows) + 2 * MARGIN
+        if wide * min_scale <= room:
+            best = columns
+    return best
+
+
 def short_label(scene: scenes.Scene) -> str:
     """A network's short name: its widths and activation, e.g. ``2-4-1 relu``."""
     return f"{'-'.join(map(str, scene.widths))} {scene.activation}"
@@ -157,27 +174,35 @@ def short_label(scene: scenes.Scene) -> str:
 
 def layout(comp: Comparison) -> CompareLayout:
     """Where the panels, the loss chart and the formulas sit: a pure function of the
-    panels' sizes, the columns and how many lines the formulas take."""
+    panels' sizes, the columns and how many lines the formulas take. The chart, its legend
+    and the formulas stand in a column of their own: in the last row's free cell when it
+    has one (three panels in two columns), else under the panels."""
     sizes = [picture.layout_of(s) for s in comp.scenes]
     top = MARGIN + (30 if comp.style.title else 0)
     panels, y, width = [], top, 0.0
+    row_top, row_right, row_len = top, float(MARGIN), 0
     for first in range(0, len(sizes), comp.columns):
         row = sizes[first : first + comp.columns]
-        x = MARGIN
+        x, row_top, row_len = float(MARGIN), y, len(row)
         for size in row:
             panels.append((x, y + LABEL_H))
             x += size.width + GAP
+        row_right = x
         width = max(width, x - GAP + MARGIN)
         y += LABEL_H + max(size.height for size in row) + GAP
-    chart = (MARGIN + 40, y + 20, CHART_W, CHART_H)
-    legend_y = chart[1] + CHART_H + 24
-    chart_bottom = legend_y + LINE_H * len(sizes)
-    formula_x = chart[0] + CHART_W + 48
     n_lines = sum(1 + overlays.formula_lines(s) for s in comp.scenes)
-    formula_y = chart[1] + 4
-    formula_bottom = formula_y + LINE_H * (n_lines + 1)
-    width = max(width, formula_x + 560)
-    height = max(chart_bottom, formula_bottom) + (28 if comp.style.caption else 12)
+    footer_h = 20 + CHART_H + 24 + LINE_H * len(sizes) + 24 + LINE_H * (n_lines + 1)
+    beside = row_len < comp.columns and len(sizes) > comp.columns
+    x0, y0 = (row_right, row_top + LABEL_H) if beside else (float(MARGIN), y)
+    chart = (x0 + 40, y0 + 20, CHART_W, CHART_H)
+    legend_y = chart[1] + CHART_H + 24
+    formula_x, formula_y = chart[0], legend_y + LINE_H * len(sizes) + 20
+    if not beside and width >= chart[0] + CHART_W + 48 + FOOTER_W:  # a wide row: side by side
+        formula_x, formula_y = chart[0] + CHART_W + 48, chart[1] + 4
+        footer_h = max(20 + CHART_H + 24 + LINE_H * len(sizes), 24 + LINE_H * (n_lines + 1))
+    width = max(width, chart[0] + FOOTER_W)
+    bottom = max(y - GAP, y0 + footer_h) if beside else y0 + footer_h
+    height = bottom + (28 if comp.style.caption else 12)
     return CompareLayout(width, height, top, panels, chart, legend_y, formula_x, formula_y)
 
 

@@ -16,6 +16,7 @@ colour ranges common to all panels.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pathlib
@@ -58,8 +59,9 @@ class FCNNCompare(_Traits):
     curve per network and each network's local linear formula for the sample.
 
     ``shared_ranges`` (default True): colour ranges common to all panels, so a colour
-    means one value in each; else each panel's own. ``columns``: panels per row (default
-    up to 3). ``settings``: the widget settings (palette, norm, norm_scope, symmetric, ...).
+    means one value in each; else each panel's own. ``columns``: panels per row; by
+    default the page picks as many as fit its cell (:func:`compare.fit_columns`), and
+    saved files have up to 3. ``settings``: the widget settings (palette, norm, norm_scope, symmetric, ...).
     """
 
     _esm = _STATIC / "compare.js"
@@ -91,10 +93,12 @@ class FCNNCompare(_Traits):
         self._colormaps.name_of(chosen["palette"])
         self._uid, self._lock = f"fcnncmp{id(self):x}", threading.RLock()
         style = settings.make_style(**chosen)
+        self._file_columns = columns or min(len(self.models), compare.MAX_COLUMNS)
         self._own = [
             scenes.build_scene(m, samples, compare.panel_style(style)) for m in self.models
         ]
         self._labels = [m.describe() for m in self.models]
+        self._auto = columns is None  # the page fits the panels to its cell
         self.comparison = compare.from_scenes(
             self._own, self._labels, style, shared_ranges, columns
         )
@@ -202,24 +206,35 @@ class FCNNCompare(_Traits):
 
     def _on_page_message(self, _widget, content, _buffers) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "pick":  # a click on a plane, when the page holds a window of samples
+        if kind == "fit" and self._auto:  # the page's width: as many panels per row as fit
+            self.fit_to(content.get("width"))
+        elif kind == "pick":  # a click on a plane, when the page holds a window of samples
             picked = analysis.pick(self.scenes[0].X, content.get("point"))
             if picked is not None:
                 self.sample = picked
 
+    def fit_to(self, width) -> None:
+        """Lay the panels out for a cell ``width`` pixels wide (the page asks on resizes)."""
+        if not isinstance(width, (int, float)) or isinstance(width, bool) or not width > 0:
+            return
+        sizes = [picture.layout_of(s).width for s in self.scenes]
+        columns = compare.fit_columns(sizes, float(width))
+        with self._lock:
+            if columns != self.comparison.columns:
+                self.comparison = dataclasses.replace(self.comparison, columns=columns)
+                self._push({"_svg": self._page_state(self.sample)["_svg"]})
+
     # -- pictures and files --------------------------------------------------------------------------
     def to_svg(self, sample: int | None = None) -> str:
-        """The comparison the page shows, as SVG text (``sample``: default the current one)."""
+        """The comparison the page shows, as SVG text (``sample``: default the current one;
+        its panels per row as the page fits them — files keep ``columns``)."""
         return compare.to_svg(self.comparison, self._pick(sample), uid=self._uid)
 
     def _file_svg(self, sample: int | None, dressing: dict) -> str:
         dressing = settings.check_options(dressing, export.DRESSING)
-        comp = self.comparison
+        comp = dataclasses.replace(self.comparison, columns=self._file_columns)
         if dressing:
-            comp = compare.Comparison(
-                comp.scenes, comp.labels, settings.restyled(comp.style, **dressing),
-                comp.columns, comp.shared,
-            )  # fmt: skip
+            comp = dataclasses.replace(comp, style=settings.restyled(comp.style, **dressing))
         sample = self._pick(sample)
         return compare.to_svg(comp, sample, uid=stable_uid(comp, sample))
 

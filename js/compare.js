@@ -12,6 +12,7 @@ import { fitPicture } from "./fit.js";
 
 // What the kernel redraws the comparison with; the sample moves panels in the page only.
 const DATA_KEYS = ["_svg", "_points", "_panels", "_meta"];
+const FIT_DELAY_MS = 250; // tell the kernel the cell's width once resizing pauses
 
 function commit(model) {
   if (typeof model.save_changes === "function") {
@@ -66,6 +67,14 @@ function render({ model, el }) {
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-compare-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, figure);
   const stopFitting = fitPicture(el, figure);
+  // The kernel lays the panels out in as many columns as the cell's width holds.
+  let fitTimer = null, sentWidth = 0;
+  const sendWidth = () => {
+    const width = Math.round(el.getBoundingClientRect().width);
+    if (width > 0 && Math.abs(width - sentWidth) > 24) { sentWidth = width; send(model, { type: "fit", width }); }
+  };
+  const widthObserver = new ResizeObserver(() => { clearTimeout(fitTimer); fitTimer = setTimeout(sendWidth, FIT_DELAY_MS); });
+  widthObserver.observe(el);
 
   /** Every panel shows sample s: fills, labels, data-value, ranges, ring and formula. */
   function show(s) {
@@ -143,6 +152,8 @@ function render({ model, el }) {
   draw();
 
   return () => {
+    clearTimeout(fitTimer);
+    widthObserver.disconnect();
     for (const key of DATA_KEYS) model.off(`change:${key}`, scheduleDraw);
     for (const key of settingKeys) model.off(`change:${key}`, onSettings);
     model.off("change:sample", onSampleTrait);

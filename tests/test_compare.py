@@ -159,6 +159,17 @@ def test_columns_make_a_grid(models):
     lay = compare.layout(compare.comparison(models, columns=2))
     (x0, y0), (x1, y1), (x2, y2) = lay.panels
     assert y0 == y1 < y2 and x0 == x2 < x1
+    # The chart and formulas take the last row's free cell.
+    assert lay.chart[0] > x1 and y2 <= lay.chart[1] and lay.formula_y > lay.chart[1]
+    row = compare.layout(compare.comparison(models, columns=3))
+    assert row.chart[1] > max(y for _, y in row.panels) and row.formula_x > row.chart[0]
+
+
+def test_fit_columns_keeps_the_panels_legible():
+    assert compare.fit_columns([800, 800, 800], 10_000) == 3
+    assert compare.fit_columns([800, 800, 800], 100) == 1  # never none
+    wide = 2 * 800 + compare.GAP + 2 * compare.MARGIN
+    assert compare.fit_columns([800] * 3, wide * compare.MIN_SCALE) == 2
 
 
 def test_errors():

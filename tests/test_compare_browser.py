@@ -78,6 +78,12 @@ def test_three_panels_one_scrub_moves_all(compare_page):
         assert shown == pytest.approx(want, rel=1e-6, abs=1e-7)
         assert shown != old
     nb.wait_for_kernel("w.sample == 1027")
+    # The kernel laid the panels out for the cell's width: as many per row as stay legible.
+    width = root.evaluate("(el) => el.getBoundingClientRect().width")
+    nb.wait_for_kernel(
+        "w.comparison.columns == __import__('fcnn_widget').compare.fit_columns("
+        f"[__import__('fcnn_widget').picture.layout_of(s).width for s in w.scenes], {width})"
+    )
     nb.screenshot(root, "compare-three-networks-sample1027")
     nb.assert_no_errors()
 
