@@ -120,6 +120,8 @@ class FCNNCompare(_Traits):
         self.observe(self._on_style, names=[*settings.TRAIT_NAMES, "shared_ranges"])
         self.observe(self._on_sample, names=["sample"])
         self.on_msg(self._on_page_message)
+        for m in self.models:
+            m.add_listener(self._on_model)
 
     # -- what the page shows ------------------------------------------------------------------
     @property
@@ -223,6 +225,29 @@ class FCNNCompare(_Traits):
             if columns != self.comparison.columns:
                 self.comparison = dataclasses.replace(self.comparison, columns=columns)
                 self._push({"_svg": self._page_state(self.sample)["_svg"]})
+
+    def refresh(self) -> None:
+        """Draw every model again as it is now (after training it, or new parameters)."""
+        with self._lock:
+            panel = compare.panel_style(self.comparison.style)
+            self._own = [scenes.build_scene(m, self._samples, panel) for m in self.models]
+            self._labels = [m.describe() for m in self.models]
+            self.comparison = compare.from_scenes(
+                self._own, self._labels, self.comparison.style, self.shared_ranges,
+                self.comparison.columns,
+            )  # fmt: skip
+            self._push(self._page_state(self.sample, points=True))
+
+    def _on_model(self, model) -> None:
+        """A model trained on or got new parameters: redraw once its fit ends."""
+        progress = model.progress
+        if progress is None or not progress.running:
+            self.refresh()
+
+    def close(self) -> None:
+        for m in getattr(self, "models", []):
+            m.remove_listener(self._on_model)
+        super().close()
 
     # -- pictures and files --------------------------------------------------------------------------
     def to_svg(self, sample: int | None = None) -> str:

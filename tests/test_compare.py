@@ -238,3 +238,26 @@ def test_widget_errors(models):
         FCNNCompare(models, shared_ranges=1)
     with pytest.raises(ValueError, match="sample 9999 is out of range"):
         FCNNCompare(models, sample=9999)
+
+
+def test_widget_follows_fits_and_the_page_width():
+    from fcnn_widget import FCNNCompare, picture
+
+    ms = [FCNN([3], dataset="prod", seed=0), FCNN([4], "tanh", dataset="prod", seed=0)]
+    w = FCNNCompare(ms, sample=4)
+    before = w.scenes[0].values.copy()
+    ms[0].fit(epochs=2)  # the comparison redraws when a fit ends
+    assert w.scenes[0].epoch == 2 and "2 epochs" in w.to_svg()
+    assert not np.array_equal(before, w.scenes[0].values)
+    sizes = [picture.layout_of(s).width for s in w.scenes]
+    w._on_page_message(w, {"type": "fit", "width": 500}, [])
+    assert w.comparison.columns == compare.fit_columns(sizes, 500) == 1
+    w._on_page_message(w, {"type": "fit", "width": 5000}, [])
+    assert w.comparison.columns == 2
+    w._on_page_message(w, {"type": "fit", "width": "wide"}, [])  # ignored, no error
+    fixed = FCNNCompare(ms, columns=1)
+    fixed._on_page_message(fixed, {"type": "fit", "width": 5000}, [])
+    assert fixed.comparison.columns == 1
+    w.close()
+    ms[0].fit(epochs=1)  # a closed comparison no longer listens
+    assert w.scenes[0].epoch == 2
