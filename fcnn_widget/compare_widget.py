@@ -298,7 +298,11 @@ class FCNNCompare(_Traits):
         found = static_repr.split_bundle(super()._repr_mimebundle_(**kwargs))
         note = f"FCNNCompare of {len(self.models)} networks: sample {self.sample}"
         data, metadata = found
-        return {**data, **static_repr.static_bundle(lambda: self.to_svg(), note)}, metadata
+        lighter = lambda: compare.to_svg(  # noqa: E731  (the planes without their points)
+            self.comparison, self.sample, uid=self._uid, points=False
+        )
+        static = static_repr.static_bundle(self.to_svg, note, smaller=lighter)
+        return {**data, **static}, metadata
 
 
 def stable_uid(comp: compare.Comparison, sample: int) -> str:

@@ -261,3 +261,12 @@ def test_widget_follows_fits_and_the_page_width():
     w.close()
     ms[0].fit(epochs=1)  # a closed comparison no longer listens
     assert w.scenes[0].epoch == 2
+
+
+def test_readers_without_a_kernel_get_the_picture():
+    from fcnn_widget import FCNNCompare
+
+    w = FCNNCompare([FCNN([3], dataset="prod"), FCNN([2], dataset="prod")], sample=7)
+    data, _ = w._repr_mimebundle_()
+    assert data["image/svg+xml"].count("<g data-model=") == 2
+    assert data["text/plain"] == "FCNNCompare of 2 networks: sample 7"
