@@ -103,10 +103,22 @@ def check_models(models: Sequence, samples: Samples = None) -> list[FCNN]:
     return out
 
 
+# A comparison's own setting: a row of the settings table's shape (its check, its control in
+# the page), kept apart because it concerns several pictures, not one.
+SHARED_RANGES = settings.Setting(
+    "shared_ranges",
+    True,
+    settings._flag,
+    "colour ranges common to all panels (a colour means one value in each), else per panel",
+    control="checkbox",
+    label="shared ranges",
+    group="norm",
+    title="one colour scale for every network",
+)
+
+
 def check_shared(value) -> bool:
-    if not isinstance(value, bool):
-        raise settings.SettingError(f"shared_ranges must be True or False, got {value!r}")
-    return value
+    return SHARED_RANGES.check(SHARED_RANGES.name, value)
 
 
 def panel_style(style: settings.Style) -> settings.Style:

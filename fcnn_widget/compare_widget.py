@@ -115,7 +115,7 @@ class FCNNCompare(_Traits):
             **self._page_state(int(sample), points=True),
             _palettes=list(state.colors.COMMON_PALETTES),
             _luts=state.luts(tables),
-            _schema=settings.page_schema(),
+            _schema=settings.page_schema((*settings.SETTINGS, compare.SHARED_RANGES)),
         )
         self.observe(self._on_style, names=[*settings.TRAIT_NAMES, "shared_ranges"])
         self.observe(self._on_sample, names=["sample"])

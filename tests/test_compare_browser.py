@@ -121,7 +121,9 @@ def test_shared_ranges_give_equal_colour_bars(compare_page):
               (g) => Array.from(g.querySelectorAll('text[data-range]')).map((t) => t.textContent).join(' '));
             return t.length === 3 && t[0] !== t[1]; }"""
     )
-    nb.execute("w.shared_ranges = True")
+    # The page's own checkbox sets it back (the kernel redraws every panel).
+    root.locator('input[data-control="shared_ranges"]').check()
+    nb.wait_for_kernel("w.shared_ranges is True")
     nb.wait_for(
         """() => { const t = Array.from(document.querySelectorAll('.fcnn-compare g[data-model][data-uid]'),
               (g) => Array.from(g.querySelectorAll('text[data-range]')).map((t) => t.textContent).join(' '));
