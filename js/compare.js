@@ -9,6 +9,8 @@ import { buildControls } from "./controls.js";
 import { buildToolbar } from "./toolbar.js";
 import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
+import { attachTooltip } from "./tooltip.js";
+import { describePoint } from "./analysis.js";
 
 // What the kernel redraws the comparison with; the sample moves panels in the page only.
 const DATA_KEYS = ["_svg", "_points", "_panels", "_meta"];
@@ -149,6 +151,19 @@ function render({ model, el }) {
   };
   figure.addEventListener("click", onClick);
   window.addEventListener("keydown", onKey, true);
+  // Hover values as in the single widget, read from the panel under the pointer (this
+  // listener runs before the tooltip's, which asks for that panel's state and source).
+  let hovered = null;
+  const onMove = (event) => {
+    const root = event.target.closest && event.target.closest("g[data-model][data-uid]");
+    hovered = panels.find((p) => p.root === root) || null;
+  };
+  figure.addEventListener("mousemove", onMove);
+  const describeAt = (event) => {
+    const point = hovered && eventToData(hovered.pic.svg, hovered.state, event);
+    return point ? describePoint(hovered.state, point) : null;
+  };
+  const dropTooltip = attachTooltip(el, figure, () => hovered?.state, () => hovered && frameSource(hovered.state, sample), describeAt);
   draw();
 
   return () => {
@@ -158,7 +173,9 @@ function render({ model, el }) {
     for (const key of settingKeys) model.off(`change:${key}`, onSettings);
     model.off("change:sample", onSampleTrait);
     figure.removeEventListener("click", onClick);
+    figure.removeEventListener("mousemove", onMove);
     window.removeEventListener("keydown", onKey, true);
+    dropTooltip();
     stopFollowingTheme();
     stopFitting();
   };

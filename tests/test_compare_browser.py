@@ -188,3 +188,20 @@ def test_saved_page_scrubs_every_panel_offline(saved_page):
     assert page.locator('select[data-control="palette"]').is_disabled()
     page.screenshot(path=str(ARTIFACTS / "compare-saved-page.png"))
     assert page.problems == []
+
+
+def test_hover_shows_the_panels_own_values(compare_page):
+    nb, root = compare_page
+    for i in (0, 1):
+        circle = root.locator(
+            f'g[data-model="{i}"][data-uid] circle[data-kind="z"][data-layer="1"][data-index="0"]'
+        )
+        circle.hover()
+        tip = root.locator(".fcnn-tooltip")
+        tip.wait_for(state="visible")
+        value = circle.get_attribute("data-value")
+        nb.wait_for(
+            "(want) => document.querySelector('.fcnn-compare .fcnn-tooltip').textContent.endsWith(want)",
+            arg=f"= {value}",
+        )
+    nb.assert_no_errors()
