@@ -270,3 +270,20 @@ def test_readers_without_a_kernel_get_the_picture():
     data, _ = w._repr_mimebundle_()
     assert data["image/svg+xml"].count("<g data-model=") == 2
     assert data["text/plain"] == "FCNNCompare of 2 networks: sample 7"
+
+
+def test_widget_moves_each_panels_window_of_samples():
+    from fcnn_widget import FCNNCompare
+
+    X = np.random.default_rng(1).uniform(-3, 3, (12_000, 2)).astype(np.float32)
+    ms = [FCNN([256, 256], "tanh", dataset="prod", seed=0), FCNN([3], "tanh", dataset="prod")]
+    w = FCNNCompare(ms, X, sample=0)
+    big, small = w._panels
+    assert big["_window"][0] == 0 and big["_window"][1] < 12_000  # a window of samples
+    assert small["_window"] == [0, 12_000]  # small enough to hold every sample
+    w.sample = 11_999
+    big = w._panels[0]
+    start, length = big["_window"]
+    assert start <= 11_999 < start + length
+    rows = np.frombuffer(big["_values"], np.float32).reshape(length, -1)
+    np.testing.assert_array_equal(rows[11_999 - start], w.scenes[0].values[11_999])
