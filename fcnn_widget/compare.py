@@ -220,7 +220,8 @@ def layout(comp: Comparison) -> CompareLayout:
 
 def to_svg(comp: Comparison, sample: int = 0, *, uid: str = "fcnn-cmp", points: bool = True) -> str:
     """The comparison for ``sample`` as one SVG document. Panel i is ``<g data-model="i">``
-    holding the picture of model i (its ids prefixed ``{uid}-{i}``); ``points=False`` leaves
+    holding its label, then the picture of model i (its ids prefixed ``{uid}-{i}``);
+    ``points=False`` leaves
     the planes' data points out (the widget sends them apart)."""
     sample = picture.check_sample(sample, comp.scenes[0])
     lay = layout(comp)
@@ -251,11 +252,11 @@ def to_svg(comp: Comparison, sample: int = 0, *, uid: str = "fcnn-cmp", points: 
         )
     for i, (shown, (x, y)) in enumerate(zip(comp.scenes, lay.panels)):
         out.append(
-            f'<g data-role="panel-label" data-model="{i}"><rect x="{x:.2f}" y="{y - LABEL_H + 3:.2f}" width="12" height="12" fill="{model_color(i)}"/>'
-            f'<text x="{x + 18:.2f}" y="{y - LABEL_H + 13:.2f}" font-size="12" font-weight="bold" fill="currentColor">{escape(comp.labels[i])}</text></g>'
-        )
-        out.append(
             f'<g data-model="{i}" data-uid="{uid}-{i}" transform="translate({x:.2f},{y:.2f})">'
+        )
+        out.append(  # above the picture: which network this is, in its colour
+            f'<g data-role="panel-label"><rect x="0" y="{3 - LABEL_H}" width="12" height="12" fill="{model_color(i)}"/>'
+            f'<text x="18" y="{13 - LABEL_H}" font-size="12" font-weight="bold" fill="currentColor">{escape(comp.labels[i])}</text></g>'
         )
         out += picture.body(shown, sample, uid=f"{uid}-{i}", points=points)
         out.append("</g>")

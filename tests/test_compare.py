@@ -32,9 +32,9 @@ def models():
 
 def panels(svg: str) -> list[ET.Element]:
     root = ET.fromstring(svg)
-    return [
-        g for g in root.iter(f"{NS}g") if g.get("data-model") is not None and g.get("transform")
-    ]
+    found = [g for g in root.iter(f"{NS}g") if g.get("data-model") is not None]
+    assert all(g.get("data-uid") for g in found)  # only the panels' roots carry data-model
+    return found
 
 
 def neuron_values(panel: ET.Element) -> dict[tuple[str, int, int], float]:
@@ -66,8 +66,11 @@ def test_one_panel_per_model_each_the_single_picture(models):
         body = "\n".join(compare.picture.body(alone, 10, uid=f"fcnn-cmp-{i}"))
         inner = "\n".join(ET.tostring(e, encoding="unicode") for e in g)
         expected = ET.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{body}</svg>')
-        assert len(list(g)) == len(list(expected))
-        assert [e.tag for e in g] == [e.tag for e in expected]
+        label, *picture = list(g)
+        assert label.get("data-role") == "panel-label"
+        assert model.describe() in "".join(label.itertext())
+        assert [e.tag for e in picture] == [e.tag for e in expected]
+        assert [e.attrib for e in picture] == [e.attrib for e in expected]
         # Neurons keep their data attributes: data-value is the model's trace of the sample.
         trace = model.trace(model.dataset.X)  # one batch, as the picture traces it
         values = neuron_values(g)
