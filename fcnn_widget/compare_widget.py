@@ -28,7 +28,7 @@ import anywidget
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import analysis, compare, export, picture, settings, state, static_repr
+from . import analysis, colors, compare, export, picture, settings, state, static_repr
 from . import scene as scenes
 from .samples import Samples
 from .timeline import Timeline
@@ -61,7 +61,8 @@ class FCNNCompare(_Traits):
     ``shared_ranges`` (default True): colour ranges common to all panels, so a colour
     means one value in each; else each panel's own. ``columns``: panels per row; by
     default the page picks as many as fit its cell (:func:`compare.fit_columns`), and
-    saved files have up to 3. ``settings``: the widget settings (palette, norm, norm_scope, symmetric, ...).
+    saved files have up to 3. ``settings``: the widget settings of
+    :data:`fcnn_widget.settings.SETTINGS` (palette, norm, norm_scope, symmetric, ...).
     """
 
     _esm = _STATIC / "compare.js"
@@ -106,14 +107,14 @@ class FCNNCompare(_Traits):
         n = self.comparison.n_samples
         lengths = [scenes.window_length(s.widths, n) for s in self._own]
         self._windows = [(scenes.window_start(sample, n, k), k) for k in lengths]
-        others = [p for p in state.colors.COMMON_PALETTES if p != style.palette.name]
-        tables = [style.palette, *(state.colors.resolve_palette(p) for p in others)]
+        others = [p for p in colors.COMMON_PALETTES if p != style.palette.name]
+        tables = [style.palette, *(colors.resolve_palette(p) for p in others)]
         super().__init__(
             **settings.trait_values(style),
             sample=int(sample),
             shared_ranges=shared_ranges,
             **self._page_state(int(sample), points=True),
-            _palettes=list(state.colors.COMMON_PALETTES),
+            _palettes=list(colors.COMMON_PALETTES),
             _luts=state.luts(tables),
             _schema=settings.page_schema((*settings.SETTINGS, compare.SHARED_RANGES)),
         )
