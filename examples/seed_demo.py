@@ -4,8 +4,9 @@ Trains relu [4], relu [5, 5] and sigmoid [4] (2500 points, 250 epochs, batch 100
 into ``out/`` (or the folder given as the first argument), per network: a text summary, the
 model tensors (``params.npz``, plus the per-epoch loss), the widget's picture of samples
 10 and 1027 as SVG and PNG, and one standalone interactive page (``widget.html``: opens
-offline, no kernel). It also refreshes the README's figure,
-``examples/figures/prod_relu_5_5_sample_10.svg``.
+offline, no kernel); and the three side by side for the same samples (``compare/``). It
+also refreshes the README's figures, ``examples/figures/prod_relu_5_5_sample_10.svg`` and
+``examples/figures/prod_compare_sample_10.png``.
 Run: ``python examples/seed_demo.py [out_dir]``.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fcnn_widget import FCNN, FCNNWidget
+from fcnn_widget import FCNN, FCNNCompare, FCNNWidget
 from fcnn_widget.files import encode_text, write_atomic
 
 # name, hidden widths, activation, learning rate (as in the original post)
@@ -29,6 +30,7 @@ SEED_NETWORKS = [
 ]
 SAMPLES = (10, 1027)
 README_FIGURE = ("prod_relu_5_5", Path(__file__).parent / "figures" / "prod_relu_5_5_sample_10.svg")
+COMPARE_FIGURE = Path(__file__).parent / "figures" / "prod_compare_sample_10.png"
 
 
 def train(dims, activation, lr, seed) -> FCNN:
@@ -57,6 +59,21 @@ def write_outputs(name: str, model: FCNN, out: Path) -> list[Path]:
     return written
 
 
+def write_comparison(models: list[FCNN], out: Path) -> list[Path]:
+    """The three networks side by side (one picture per sample), in ``out/compare``."""
+    folder = out / "compare"
+    folder.mkdir(parents=True, exist_ok=True)
+    title = "prod: the same sample through three networks"
+    widget = FCNNCompare(models, title=title, columns=2)  # a grid: legible at page width
+    written = []
+    for sample in SAMPLES:
+        written.append(widget.save_svg(folder / f"sample_{sample}.svg", sample=sample))
+        written.append(widget.save_png(folder / f"sample_{sample}.png", scale=1, sample=sample))
+    COMPARE_FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    widget.save_png(COMPARE_FIGURE, scale=1, sample=10, background="white")
+    return written
+
+
 def activation_title(model: FCNN) -> str:
     return f"{model.activation} {model.dims}"
 
@@ -73,6 +90,7 @@ def summarize(model: FCNN) -> str:
 
 
 def main(out: Path) -> None:
+    models = []
     for name, dims, activation, lr in SEED_NETWORKS:
         start = time.perf_counter()
         model = train(dims, activation, lr, seed=1 if dims == [4] and activation == "relu" else 0)
@@ -86,6 +104,10 @@ def main(out: Path) -> None:
         )
         for path in written:
             print(f"  {path}")
+        models.append(model)
+    print("compare: the three networks side by side")
+    for path in write_comparison(models, out):
+        print(f"  {path}")
     print("Open the SVGs in a browser, or the widget itself: examples/seed_demo.ipynb")
 
 

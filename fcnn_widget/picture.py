@@ -70,8 +70,26 @@ def to_svg(
             f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
             f'color="{theme["fg"]}" data-uid="{uid}">'
         ),
-        _defs(scene, uid),
     ]
+    out += body(scene, sample, uid=uid, points=points, fit_width=fit_width)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def body(
+    scene: Scene,
+    sample: int = 0,
+    *,
+    uid: str = "fcnn",
+    points: bool = True,
+    fit_width: float | None = None,
+) -> list[str]:
+    """The elements of :func:`to_svg`'s picture without its root ``<svg>``: what a
+    comparison (:mod:`fcnn_widget.compare`) places as one of its panels."""
+    sample = check_sample(sample, scene)
+    style = scene.style
+    lay = layout_of(scene, fit_width)
+    out = [_defs(scene, uid)]
     if style.background:
         out.append(
             f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>'
@@ -90,8 +108,7 @@ def to_svg(
         out += overlays.formulas(scene, lay, sample)
     if "chart" in lay.parts:
         out += _chart(scene, lay)
-    out.append("</svg>")
-    return "\n".join(out)
+    return out
 
 
 def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:

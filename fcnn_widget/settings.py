@@ -388,12 +388,13 @@ def traits() -> dict[str, traitlets.TraitType]:
     return out
 
 
-def page_schema() -> list[dict]:
-    """The controls the page builds, in order (js/controls.js reads this once)."""
+def page_schema(rows: tuple[Setting, ...] = SETTINGS) -> list[dict]:
+    """The controls the page builds, in order (js/controls.js reads this once); ``rows``:
+    the table's, or with a view's own rows (a comparison's ``shared_ranges``)."""
     keys = ("name", "control", "label", "group", "choices", "needs", "applies", "title", "prefix")
     return [
         {k: list(v) if isinstance(v, tuple) else v for k in keys if (v := getattr(s, k)) != ""}
-        for s in SETTINGS
+        for s in rows
         if s.control is not None
     ]
 

@@ -202,6 +202,20 @@ def window(scene: Scene, start: int, length: int) -> dict[str, Any]:
     }
 
 
+def frame_data(
+    scene: Scene, uid: str, start: int, length: int, fit_width: float | None = None
+) -> dict[str, Any]:
+    """A frame's arrays and meta without its picture (a comparison draws one for all)."""
+    flat = [np.ravel(a) for W, b in scene.params for a in (W, b)]
+    return {
+        **window(scene, start, length),
+        "_params": Buffer.of(np.concatenate(flat), np.float32),
+        "_grid_local": Buffer.of(scene.grid_local, np.float32),
+        **region_arrays(scene),
+        "_meta": meta(scene, uid, fit_width),
+    }
+
+
 def frame(
     scene: Scene,
     sample: int,
@@ -214,13 +228,8 @@ def frame(
     """The shown epoch: the window's values, the parameters, ranges and the picture laid
     out for ``fit_width`` (the page's width; None: natural) (the plane's points only when
     asked: they change with the style and the layout, not with training)."""
-    flat = [np.ravel(a) for W, b in scene.params for a in (W, b)]
     out = {
-        **window(scene, start, length),
-        "_params": Buffer.of(np.concatenate(flat), np.float32),
-        "_grid_local": Buffer.of(scene.grid_local, np.float32),
-        **region_arrays(scene),
-        "_meta": meta(scene, uid, fit_width),
+        **frame_data(scene, uid, start, length, fit_width),
         "_svg": picture.to_svg(scene, sample, uid=uid, points=False, fit_width=fit_width),
     }
     if points:

@@ -101,14 +101,14 @@ def _json_for_script(doc: dict) -> str:
     )
 
 
-def _page(doc: dict, title: str, note: bool) -> str:
+def _page(doc: dict, title: str, note: bool, limits: str = LIMITS) -> str:
     js = _script_safe(_static("standalone.js"))
     css = _static("widget.css") + _PAGE_CSS
     if re.search(r"</style", css, re.I):
         raise ValueError("the widget's CSS contains </style")
     # An id of its own, so pages pasted into one document (a blog post) mount apart.
     target = "fcnn-widget-" + hashlib.sha1(doc["blob"].encode("ascii")).hexdigest()[:10]
-    footer = f'<p class="fcnn-note">{html.escape(LIMITS)}</p>\n' if note else ""
+    footer = f'<p class="fcnn-note">{html.escape(limits)}</p>\n' if note else ""
     return (
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
