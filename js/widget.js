@@ -1,5 +1,6 @@
 // fcnn-widget's front end: show the kernel-built picture, restyle it in the page when the
 // sample or the epoch changes, follow training live, and sync the controls with the kernel.
+import { buildPlayer } from "./player.js";
 import { decodeLut, frameSource, readState, rowOf, timelineFits, timelineSource } from "./data.js";
 import { indexPicture, recolour, restyle } from "./network.js";
 import { eventToData, moveRing, nearestSample } from "./plane.js";
@@ -94,6 +95,25 @@ function render({ model, el }) {
   epochControl.bar.appendChild(epochNote);
   const training = buildTrainingBar({ onStop: () => send(model, { type: "stop" }) });
   controls.bar.appendChild(epochControl.bar);
+  // Play samples or epochs in the page (js/player.js): each step is a local restyle.
+  const sampleRange = () => state.meta.sample_limits || [0, state.meta.n_samples - 1];
+  const player = buildPlayer({
+    frames: (over) => {
+      if (over === "sample") { const [lo, hi] = sampleRange(); return { at: sample - lo, count: hi - lo + 1 }; }
+      askForTimeline();
+      return timelineFits(state, sample) && state.epochs.length > 1 ? { at: Math.max(0, epochIndex), count: state.epochs.length } : null;
+    },
+    go: (over, i) => {
+      if (over === "epoch") { wantedEpoch = state.epochs[i]; show(sample, i); return; }
+      const s = sampleRange()[0] + i;
+      show(s, epochIndex);
+      if (rowOf(state, s) < 0) setTrait("sample", s); // outside the page's window: the kernel moves it
+    },
+    done: (over) => (over === "sample" ? setTrait("sample", sample) : epochIndex >= 0 && setTrait("epoch", state.epochs[epochIndex])),
+  });
+  controls.bar.appendChild(player.bar);
+  const pauseOnTouch = (event) => { if (!player.bar.contains(event.target)) player.pause(); };
+  for (const type of ["pointerdown", "keydown", "input"]) controls.bar.addEventListener(type, pauseOnTouch, true);
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
   const stopFitting = fitPicture(el, figure);
@@ -174,6 +194,7 @@ function render({ model, el }) {
 
   const selectSample = (s) => { show(s, epochIndex); setTrait("sample", s); };
   const onClick = (event) => {
+    player.pause();
     if (!pic) return;
     const point = eventToData(pic.svg, state, event);
     if (!point) return;
@@ -197,7 +218,14 @@ function render({ model, el }) {
       if (!(event.key === "Enter" && event.shiftKey) && event.key !== "Escape") event.stopPropagation();
       return;
     }
+    if (event.key === " " && !(target instanceof HTMLButtonElement)) { // space: play / pause
+      event.preventDefault();
+      event.stopPropagation();
+      player.toggle();
+      return;
+    }
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      player.pause();
       event.preventDefault();
       event.stopPropagation();
       controls.step(event.key === "ArrowRight" ? 1 : -1);
@@ -222,6 +250,7 @@ function render({ model, el }) {
 
   return () => {
     clearTimeout(epochTimer);
+    player.cancel();
     for (const key of DATA_KEYS) model.off(`change:${key}`, onData[key]);
     for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
     for (const key of settingKeys) model.off(`change:${key}`, onSettings);
