@@ -86,7 +86,7 @@ def main() -> None:
     total = sum(t.values())
     print("50 frames:", ", ".join(f"{k} {v:.2f} s ({v / total:.0%})" for k, v in t.items()))
     text = (out / "a.svg").read_text()
-    images = sum(len(m) for m in re.findall(r'<image data-role="estimate"[^>]*>', text))
+    images = sum(len(m) for m in re.findall(r"<image [^>]*data-role=\"estimate\"[^>]*>", text))
     styles = sum(len(m) for m in re.findall(r"<style>.*?</style>", text, re.S))
     print(
         f"animated SVG {len(text) / 1e6:.2f} MB: estimate images {images / 1e6:.2f} MB "

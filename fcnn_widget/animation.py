@@ -333,25 +333,50 @@ def save_animation(
     callable given the frames done. Ctrl-C stops it and leaves no file behind.
     """
     suffix = check_format(path)
+    data = animation_bytes(
+        source, suffix, over, epochs=epochs, samples=samples, fps=fps, width=width, loop=loop,
+        quality=quality, progress=progress, name=Path(path).name, **dressing,
+    )  # fmt: skip
+    return files.write_atomic(path, data)
+
+
+def animation_bytes(
+    source,
+    suffix: str,
+    over: str = "epoch",
+    *,
+    epochs=None,
+    samples=None,
+    fps: float = 10,
+    width: float | None = DEFAULT_WIDTH,
+    loop: bool = True,
+    quality: int | None = 75,
+    progress=None,
+    name: str = "animation",
+    **dressing,
+) -> bytes:
+    """The file :func:`save_animation` writes, as bytes (``suffix`` names the format)."""
+    suffix = check_format("x" + suffix)
     fps, loop, quality = check_fps(fps), check_loop(loop), check_quality(quality)
     limits.check_size(width, "width")
     if suffix in VIDEO:
         _video_modules()  # before any work: name the extra if it is missing
     dressing = {"background": "theme", **dressing, "width": width}
     p = plan(source, over, epochs=epochs, samples=samples, dressing=dressing)
-    svgs = frame_svgs(p)
-    w, h = export.svg_size(svgs[0])
+    first = picture.to_svg(p.scenes[0], p.samples[0], uid="fcnn-anim")
+    w, h = export.svg_size(first)
     limits.check_pixels(w, h)
     if suffix != ".svg":
         limits.check_bytes(
-            4 * 4 * math.ceil(w) * math.ceil(h) * (len(svgs) + 6),
-            f"{len(svgs)} frames of {w:g} x {h:g} px",
+            4 * 4 * math.ceil(w) * math.ceil(h) * (len(p.samples) + 6),
+            f"{len(p.samples)} frames of {w:g} x {h:g} px",
         )
+    svgs = frame_svgs(p)
     style = p.scenes[0].style
     background = style.background
     if background in (None, "transparent") or not _opaque(background):
         background = picture.THEMES[style.theme]["bg"]
-    tick = progress_bar(source, len(svgs), f"rendering {Path(path).name}", progress)
+    tick = progress_bar(source, len(svgs), f"rendering {name}", progress)
     try:
         if suffix == ".svg":
             data = animated_svg(svgs, fps, loop)
@@ -361,7 +386,21 @@ def save_animation(
     finally:
         if isinstance(tick, PageBar):
             tick.close()
-    return files.write_atomic(path, data)
+    return data
+
+
+def page_request(widget, content: dict) -> tuple[str, bytes]:
+    """The page's toolbar asks for an animation of what it shows (``content``: ``over``,
+    ``fps``, ``loop``, ``format``): its file name and bytes, rendered here so the file is
+    exactly what :func:`save_animation` writes."""
+    fmt = str(content.get("format", "gif")).lower().lstrip(".")
+    over = content.get("over", "epoch")
+    name = f"fcnn-{over}s.{fmt}"
+    data = animation_bytes(
+        widget, "." + fmt, over, fps=content.get("fps", 10), loop=content.get("loop", True),
+        name=name,
+    )  # fmt: skip
+    return name, data
 
 
 def check_quality(quality) -> int | None:
@@ -443,19 +482,27 @@ def global_palette(rgb: list[np.ndarray], exact: int = 96) -> np.ndarray:
 
 
 def indexed(rgb: np.ndarray, table: np.ndarray):
-    """``rgb`` as a palette image of ``table``: every pixel its nearest palette colour."""
+    """``rgb`` as a palette image of ``table``: a colour of the palette keeps exactly its
+    entry (the background, text, flat fills); any other colour (anti-aliased edges, the
+    estimate's gradient) goes to Pillow's nearest entry on a 6-bit grid, which keeps it
+    steady from frame to frame, so the GIF's frame differences stay small."""
     from PIL import Image
 
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(table.ravel().tolist())
+    out = Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE)
+    index = np.asarray(out).copy()
     keys = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
-    colours, inverse = np.unique(keys.ravel(), return_inverse=True)
-    points = np.stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255], axis=1)
-    nearest = np.empty(len(colours), np.uint8)
-    for start in range(0, len(colours), 4096):
-        d = points[start : start + 4096, None, :] - table[None, :, :].astype(np.int32)
-        nearest[start : start + 4096] = np.argmin((d * d).sum(axis=2), axis=1)
-    out = Image.fromarray(nearest[inverse].reshape(rgb.shape[:2]), "P")
-    out.putpalette(table.ravel().tolist())
-    return out
+    table_keys = (
+        (table[:, 0].astype(np.int32) << 16) | (table[:, 1].astype(np.int32) << 8) | table[:, 2]
+    )
+    order = np.argsort(table_keys)
+    at = np.clip(np.searchsorted(table_keys[order], keys), 0, len(order) - 1)
+    exact = table_keys[order][at] == keys
+    index[exact] = order[at][exact]
+    fixed = Image.fromarray(index.astype(np.uint8), "P")
+    fixed.putpalette(np.asarray(out.getpalette()[: 3 * len(table)], np.uint8).ravel().tolist())
+    return fixed
 
 
 def _video_modules():

@@ -124,7 +124,9 @@ def save_html(widget_or_model, path: str | os.PathLike, **style) -> Path:
     return standalone.save_html(widget_or_model, path, **style)
 
 
-def save_animation(widget_or_model, path: str | os.PathLike, over: str = "epoch", **options) -> Path:
+def save_animation(
+    widget_or_model, path: str | os.PathLike, over: str = "epoch", **options
+) -> Path:
     """Write an animation of the widget (or of a model shown with the defaults) over its
     epochs or samples; the format follows the suffix (.gif, .webp, .png, .mp4, .webm, .svg).
     Options as :func:`fcnn_widget.animation.save_animation`."""

@@ -301,6 +301,15 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
             self.stop()
         elif kind == "timeline":  # the page starts scrubbing epochs
             self.want_timeline()
+        elif kind == "animate":  # the toolbar's animation button: render it, send the file
+            from . import animation
+
+            try:
+                name, data = animation.page_request(self, content)
+            except (ValueError, TypeError, ImportError, MemoryError) as error:
+                self.send({"type": "animation", "error": str(error)})
+            else:
+                self.send({"type": "animation", "name": name}, buffers=[data])
         elif kind == "pick":  # a click on the plane, when the page holds a window of samples
             picked = analysis.pick(self.scene.X, content.get("point"))
             if picked is not None:

@@ -6,7 +6,7 @@ import { indexPicture, recolour, restyle } from "./network.js";
 import { eventToData, moveRing, nearestSample } from "./plane.js";
 import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.js";
 import { attachTooltip } from "./tooltip.js";
-import { buildToolbar } from "./toolbar.js";
+import { buildToolbar, download } from "./toolbar.js";
 import { describePoint, showRegionPattern } from "./analysis.js";
 import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
@@ -112,6 +112,24 @@ function render({ model, el }) {
     done: (over) => (over === "sample" ? setTrait("sample", sample) : epochIndex >= 0 && setTrait("epoch", state.epochs[epochIndex])),
   });
   controls.bar.appendChild(player.bar);
+  // ⤓ GIF: the kernel renders what the player would play (save_animation), the page downloads it.
+  const record = document.createElement("button");
+  record.dataset.control = "record";
+  record.textContent = "⤓ GIF";
+  record.title = "render this animation in the kernel (save_animation) and download it as a GIF";
+  record.hidden = offline;
+  record.addEventListener("click", () => {
+    record.disabled = true;
+    send(model, { type: "animate", over: player.over(), fps: player.fps(), loop: player.loop(), format: "gif" });
+  });
+  player.bar.appendChild(record);
+  const onCustom = (msg, buffers) => {
+    if (!msg || msg.type !== "animation") return;
+    record.disabled = false;
+    record.title = msg.error ? `could not render: ${msg.error}` : "render this animation in the kernel (save_animation) and download it as a GIF";
+    if (!msg.error && buffers && buffers[0]) download(new Blob([buffers[0]], { type: "image/gif" }), msg.name);
+  };
+  model.on("msg:custom", onCustom);
   const pauseOnTouch = (event) => { if (!player.bar.contains(event.target)) player.pause(); };
   for (const type of ["pointerdown", "keydown", "input"]) controls.bar.addEventListener(type, pauseOnTouch, true);
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
@@ -251,6 +269,7 @@ function render({ model, el }) {
   return () => {
     clearTimeout(epochTimer);
     player.cancel();
+    model.off("msg:custom", onCustom);
     for (const key of DATA_KEYS) model.off(`change:${key}`, onData[key]);
     for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
     for (const key of settingKeys) model.off(`change:${key}`, onSettings);

@@ -77,13 +77,12 @@ def test_gif_one_palette_nearest_colours_and_steady_background(widget, tmp_path)
     for frame, ref in zip(frames, refs):
         err = np.abs(frame - ref)
         assert err.mean() < 2.0  # palette error only
-        assert (err.max(axis=2) == 0).mean() > 0.85  # most pixels are palette colours exactly
-        # Every pixel is the palette colour nearest to save_png's (checked on a sample).
+        # A colour the palette holds is drawn exactly wherever save_png has it.
         palette = np.unique(np.concatenate([f.reshape(-1, 3) for f in frames]), axis=0)
-        picks = np.random.default_rng(0).integers(0, ref.shape[0] * ref.shape[1], 3000)
-        want, got = ref.reshape(-1, 3)[picks], frame.reshape(-1, 3)[picks]
-        best = ((want[:, None, :] - palette[None]) ** 2).sum(axis=2).min(axis=1)
-        assert np.array_equal(((want - got) ** 2).sum(axis=1), best)
+        key = lambda a: (a[..., 0] << 16) | (a[..., 1] << 8) | a[..., 2]  # noqa: E731
+        held = np.isin(key(ref), key(palette))
+        assert held.mean() > 0.85
+        assert np.array_equal(frame[held], ref[held])
     # One palette: what did not change keeps its colour exactly (no flicker).
     same = np.all(refs[0] == refs[1], axis=2) & np.all(refs[1] == refs[2], axis=2)
     assert same.mean() > 0.5
@@ -181,11 +180,11 @@ def test_animated_svg_structure(widget, tmp_path):
     circle = next(
         c for c in root.iter(f"{ns}circle") if c.get("data-kind") == "a" and c.get("class")
     )
-    rule = re.search(r"@keyframes %s\{(.*?)\}\}" % circle.get("class"), text).group(1)
+    rule = re.search(r"@keyframes " + circle.get("class") + r"\{(.*?)\}\}", text).group(1)
     fills = [
         re.search(
-            r'<circle data-kind="a" data-layer="%s" data-index="%s"[^>]*fill="([^"]+)"'
-            % (circle.get("data-layer"), circle.get("data-index")),
+            f'<circle data-kind="a" data-layer="{circle.get("data-layer")}" '
+            f'data-index="{circle.get("data-index")}"[^>]*fill="([^"]+)"',
             s,
         ).group(1)
         for s in svgs
@@ -226,8 +225,8 @@ def test_animated_svg_plays_in_chromium(widget, tmp_path, browser):
     want = []
     for k in (0, 3):
         m = re.search(
-            r'<circle data-kind="a" data-layer="%s" data-index="%s"[^>]*fill="(#[0-9a-f]{6})"'
-            % (seen["layer"], seen["index"]),
+            f'<circle data-kind="a" data-layer="{seen["layer"]}" data-index="{seen["index"]}"'
+            '[^>]*fill="(#[0-9a-f]{6})"',
             svgs[k],
         )
         want.append(rgb(m.group(1)))
