@@ -315,3 +315,13 @@ def test_rasterise_is_save_png():
     png = export.svg_to_png(svg, scale=1)
     with Image.open(io.BytesIO(png)) as im:
         assert np.array_equal(np.asarray(im.convert("RGBA")), animation.rasterise(svg))
+
+
+def test_a_large_saved_page_warns_with_its_size(tmp_path, monkeypatch):
+    from fcnn_widget.standalone import page
+
+    monkeypatch.setattr(page, "LARGE_PAGE_BYTES", 10_000)
+    model = FCNN([2], dataset="prod", seed=0)
+    with pytest.warns(UserWarning, match=r"writing a saved page of [\d.]+ (kB|MB) .*over 10 kB"):
+        FCNNWidget(model).save_html(tmp_path / "big.html", palettes=["viridis"])
+    assert (tmp_path / "big.html").stat().st_size > 10_000
