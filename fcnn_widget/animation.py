@@ -340,6 +340,21 @@ def save_animation(
     return files.write_atomic(path, data)
 
 
+class Animated:
+    """The widget's animations (a mixin of :class:`~fcnn_widget.FCNNWidget`)."""
+
+    def save_animation(self, path, over: str = "epoch", **options) -> Path:
+        """Write the widget learning (``over="epoch"``: every recorded epoch, or ``epochs=``)
+        or one sample after another (``over="sample"``, ``samples=``) as an animation; the
+        format follows the suffix: .gif, .webp, .png (APNG), .mp4/.webm (the ``video``
+        extra), .svg (one animated SVG). ``fps``, ``width`` (default 800 px), ``loop``,
+        ``quality``; see :func:`save_animation`.
+
+        >>> w.save_animation("training.gif", epochs=range(0, 250, 5))  # doctest: +SKIP
+        """
+        return save_animation(self, path, over, **options)
+
+
 def animation_bytes(
     source,
     suffix: str,

@@ -124,17 +124,6 @@ def save_html(widget_or_model, path: str | os.PathLike, **style) -> Path:
     return standalone.save_html(widget_or_model, path, **style)
 
 
-def save_animation(
-    widget_or_model, path: str | os.PathLike, over: str = "epoch", **options
-) -> Path:
-    """Write an animation of the widget (or of a model shown with the defaults) over its
-    epochs or samples; the format follows the suffix (.gif, .webp, .png, .mp4, .webm, .svg).
-    Options as :func:`fcnn_widget.animation.save_animation`."""
-    from . import animation
-
-    return animation.save_animation(widget_or_model, path, over, **options)
-
-
 class Exports:
     """A widget's pictures and files, of the scene it shows (``self.scene``) for its sample."""
 
@@ -163,17 +152,6 @@ class Exports:
         """Write the widget as one self-contained HTML page that works offline with no kernel
         (options as :func:`fcnn_widget.standalone.save_html`). About 0.6 MB for 2500 samples."""
         return save_html(self, path, **options)
-
-    def save_animation(self, path, over: str = "epoch", **options) -> Path:
-        """Write the widget learning (``over="epoch"``: every recorded epoch, or ``epochs=``)
-        or one sample after another (``over="sample"``, ``samples=``) as an animation; the
-        format follows the suffix: .gif, .webp, .png (APNG), .mp4/.webm (the ``video``
-        extra), .svg (one animated SVG). ``fps``, ``width`` (default 800 px), ``loop``;
-        see :func:`fcnn_widget.animation.save_animation`.
-
-        >>> w.save_animation("training.gif", epochs=range(0, 250, 5))  # doctest: +SKIP
-        """
-        return save_animation(self, path, over, **options)
 
     def color_of(self, kind: str, layer: int, index: int, sample: int | None = None) -> str:
         """The fill of a neuron (``kind`` "x", "z" or "a") as the page must draw it."""

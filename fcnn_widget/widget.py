@@ -31,6 +31,7 @@ from matplotlib.colors import Colormap
 
 from . import adapters, analysis, export, hosts, live, picture, settings, state, static_repr
 from . import scene as scenes
+from .animation import Animated, page_request
 from .model import FCNN
 from .samples import Samples
 from .training import History
@@ -44,7 +45,7 @@ _Traits = type(anywidget.AnyWidget)(
 )
 
 
-class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
+class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
     """Show ``model`` for one of ``samples`` (default: the model's training data; also a
     ``Dataset``, an ``(X, y)`` pair or an array of inputs), at ``epoch`` (a recorded
     snapshot; default the latest, followed while training).
@@ -302,10 +303,8 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
         elif kind == "timeline":  # the page starts scrubbing epochs
             self.want_timeline()
         elif kind == "animate":  # the toolbar's animation button: render it, send the file
-            from . import animation
-
             try:
-                name, data = animation.page_request(self, content)
+                name, data = page_request(self, content)
             except (ValueError, TypeError, ImportError, MemoryError) as error:
                 self.send({"type": "animation", "error": str(error)})
             else:

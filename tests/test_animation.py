@@ -237,7 +237,7 @@ def test_animated_svg_plays_in_chromium(widget, tmp_path, browser):
 def test_model_level_function_and_text_bar(tmp_path, capsys):
     model = FCNN([2], dataset="prod", seed=0)
     model.fit(epochs=2, lr=0.05)
-    path = export.save_animation(model, tmp_path / "m.gif", width=200)
+    path = animation.save_animation(model, tmp_path / "m.gif", width=200)
     assert Image.open(path).n_frames == 3
     assert "rendering m.gif" in capsys.readouterr().err  # a script: a text bar on stderr
 
