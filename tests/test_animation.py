@@ -325,3 +325,17 @@ def test_a_large_saved_page_warns_with_its_size(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match=r"writing a saved page of [\d.]+ (kB|MB) .*over 10 kB"):
         FCNNWidget(model).save_html(tmp_path / "big.html", palettes=["viridis"])
     assert (tmp_path / "big.html").stat().st_size > 10_000
+
+
+def test_points_markup_is_kept_per_palette_and_plane():
+    from fcnn_widget import picture, settings
+    from fcnn_widget.scene import build_scene
+
+    model = FCNN([2], dataset="prod", seed=0)
+    shown = build_scene(model, style=settings.make_style(palette="viridis"))
+    first = picture.points_markup(shown)
+    assert picture.points_markup(shown) is first  # kept
+    other = build_scene(model, style=settings.make_style(palette="plasma"))
+    assert picture.points_markup(other) != first  # another palette: other colours
+    fresh = picture._points_markup(shown)
+    assert fresh == first  # the kept markup is what drawing it afresh gives
