@@ -4,9 +4,10 @@ Trains relu [4], relu [5, 5] and sigmoid [4] (2500 points, 250 epochs, batch 100
 into ``out/`` (or the folder given as the first argument), per network: a text summary, the
 model tensors (``params.npz``, plus the per-epoch loss), the widget's picture of samples
 10 and 1027 as SVG and PNG, and one standalone interactive page (``widget.html``: opens
-offline, no kernel); and the three side by side for the same samples (``compare/``). It
-also refreshes the README's figures, ``examples/figures/prod_relu_5_5_sample_10.svg`` and
-``examples/figures/prod_compare_sample_10.png``.
+offline, no kernel); the three side by side for the same samples (``compare/``); and for
+relu [5, 5] ``training.gif`` and ``training.svg``, the network learning (every 10th epoch).
+It also refreshes the README's figures, ``examples/figures/prod_relu_5_5_sample_10.svg``,
+``prod_compare_sample_10.png`` and ``prod_relu_5_5_training.svg``.
 Run: ``python examples/seed_demo.py [out_dir]``.
 """
 
@@ -98,6 +99,14 @@ def main(out: Path) -> None:
         if name == README_FIGURE[0]:
             README_FIGURE[1].parent.mkdir(parents=True, exist_ok=True)
             FCNNWidget(model, title="prod: relu [5, 5]").save_svg(README_FIGURE[1], sample=10)
+            # The network learning, every 10th epoch: a GIF, and one animated SVG (the README's).
+            learning = FCNNWidget(model, sample=10, title="prod: relu [5, 5], learning")
+            for suffix in (".gif", ".svg"):
+                film = learning.save_animation(
+                    out / name / f"training{suffix}", epochs=range(0, 251, 10), fps=5, width=600
+                )
+                written.append(film)
+            write_atomic(README_FIGURE[1].parent / f"{name}_training.svg", film.read_bytes())
         print(
             f"{name}: {model.describe()}, final loss {model.history.loss[-1]:.5f} "
             f"({time.perf_counter() - start:.1f} s)"

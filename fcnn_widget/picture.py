@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import weakref
 from html import escape
 
 import numpy as np
@@ -517,16 +518,36 @@ def panel_title(scene: Scene, sample: int) -> str:
     )
 
 
+_POINTS: dict[int, tuple] = {}  # id(X) -> (a weak ref to X, {key: (targets, markup)})
+
+
 def points_markup(scene: Scene, fit_width: float | None = None) -> str:
     """The data points of the plane coloured by their targets (inside its points group)."""
     return _points(scene, layout_of(scene, fit_width))
 
 
 def _points(scene: Scene, lay: Layout) -> str:
+    """Kept per inputs, targets, palette and plane, as every picture of them shares it (a
+    saved page's variants, the frames of an animation)."""
     grid = scene.grid
     if grid is None or lay.plane is None:
         return ""
-    px, py, pw, ph = lay.plane
+    key = (tuple(scene.style.palette.colors), scene.plane_range, lay.plane,
+           float(grid.xs[0]), float(grid.xs[-1]), float(grid.ys[0]), float(grid.ys[-1]))  # fmt: skip
+    entry = _POINTS.get(id(scene.X))
+    if entry is None or entry[0]() is not scene.X:
+        entry = _POINTS[id(scene.X)] = (weakref.ref(scene.X), {})
+        weakref.finalize(scene.X, _POINTS.pop, id(scene.X), None)
+    kept = entry[1]
+    if key in kept and kept[key][0] is scene.targets:
+        return kept[key][1]
+    kept[key] = (scene.targets, _points_markup(scene, lay.plane))
+    return kept[key][1]
+
+
+def _points_markup(scene: Scene, plane: tuple[float, float, float, float]) -> str:
+    grid = scene.grid
+    px, py, pw, ph = plane
     lo, hi = scene.plane_range
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out = []

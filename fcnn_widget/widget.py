@@ -31,6 +31,7 @@ from matplotlib.colors import Colormap
 
 from . import adapters, export, hosts, live, picture, region_map, settings, state, static_repr
 from . import scene as scenes
+from .animation import Animated, page_request
 from .datasets import check_class_names
 from .model import FCNN
 from .samples import Samples
@@ -45,7 +46,7 @@ _Traits = type(anywidget.AnyWidget)(
 )
 
 
-class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
+class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
     """Show ``model`` for one of ``samples`` (default: the model's training data; also a
     ``Dataset``, an ``(X, y)`` pair or an array of inputs), at ``epoch`` (a recorded
     snapshot; default the latest, followed while training).
@@ -319,6 +320,13 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
             self.stop()
         elif kind == "timeline":  # the page starts scrubbing epochs
             self.want_timeline()
+        elif kind == "animate":  # the toolbar's animation button: render it, send the file
+            try:
+                name, data = page_request(self, content)
+            except (ValueError, TypeError, ImportError, MemoryError) as error:
+                self.send({"type": "animation", "error": str(error)})
+            else:
+                self.send({"type": "animation", "name": name}, buffers=[data])
         elif kind == "pick":  # a click on the plane, when the page holds a window of samples
             picked = region_map.pick(self.scene, content.get("point"), content.get("region"))
             if picked is not None:

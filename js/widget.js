@@ -1,11 +1,12 @@
 // fcnn-widget's front end: show the kernel-built picture, restyle it in the page when the
 // sample or the epoch changes, follow training live, and sync the controls with the kernel.
+import { buildPlayer } from "./player.js";
 import { decodeLut, frameSource, readState, rowOf, timelineFits, timelineSource } from "./data.js";
 import { indexPicture, recolour, restyle } from "./network.js";
 import { eventToData, moveRing, nearestSample } from "./plane.js";
 import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.js";
 import { attachTooltip } from "./tooltip.js";
-import { buildToolbar } from "./toolbar.js";
+import { buildToolbar, download } from "./toolbar.js";
 import { describePoint, showRegionPattern } from "./analysis.js";
 import { indexRegions, nearestSampleIn, outlineSample, patternText, regionAt } from "./regions.js";
 import { followHostTheme } from "./theme.js";
@@ -97,6 +98,43 @@ function render({ model, el }) {
   epochControl.bar.appendChild(epochNote);
   const training = buildTrainingBar({ onStop: () => send(model, { type: "stop" }) });
   controls.bar.appendChild(epochControl.bar);
+  // Play samples or epochs in the page (js/player.js): each step is a local restyle.
+  const sampleRange = () => state.meta.sample_limits || [0, state.meta.n_samples - 1];
+  const player = buildPlayer({
+    frames: (over) => {
+      if (over === "sample") { const [lo, hi] = sampleRange(); return { at: sample - lo, count: hi - lo + 1 }; }
+      askForTimeline();
+      return timelineFits(state, sample) && state.epochs.length > 1 ? { at: Math.max(0, epochIndex), count: state.epochs.length } : null;
+    },
+    go: (over, i) => {
+      if (over === "epoch") { wantedEpoch = state.epochs[i]; show(sample, i); return; }
+      const s = sampleRange()[0] + i;
+      show(s, epochIndex);
+      if (rowOf(state, s) < 0) setTrait("sample", s); // outside the page's window: the kernel moves it
+    },
+    done: (over) => (over === "sample" ? setTrait("sample", sample) : epochIndex >= 0 && setTrait("epoch", state.epochs[epochIndex])),
+  });
+  controls.bar.appendChild(player.bar);
+  // ⤓ GIF: the kernel renders what the player would play (save_animation), the page downloads it.
+  const record = document.createElement("button");
+  record.dataset.control = "record";
+  record.textContent = "⤓ GIF";
+  record.title = "render this animation in the kernel (save_animation) and download it as a GIF";
+  record.hidden = offline;
+  record.addEventListener("click", () => {
+    record.disabled = true;
+    send(model, { type: "animate", over: player.over(), fps: player.fps(), loop: player.loop(), format: "gif" });
+  });
+  player.bar.appendChild(record);
+  const onCustom = (msg, buffers) => {
+    if (!msg || msg.type !== "animation") return;
+    record.disabled = false;
+    record.title = msg.error ? `could not render: ${msg.error}` : "render this animation in the kernel (save_animation) and download it as a GIF";
+    if (!msg.error && buffers && buffers[0]) download(new Blob([buffers[0]], { type: "image/gif" }), msg.name);
+  };
+  model.on("msg:custom", onCustom);
+  const pauseOnTouch = (event) => { if (!player.bar.contains(event.target)) player.pause(); };
+  for (const type of ["pointerdown", "keydown", "input"]) controls.bar.addEventListener(type, pauseOnTouch, true);
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
   const stopFitting = fitPicture(el, figure);
@@ -183,6 +221,7 @@ function render({ model, el }) {
 
   const selectSample = (s) => { show(s, epochIndex); setTrait("sample", s); };
   const onClick = (event) => {
+    player.pause();
     if (!pic) return;
     const point = eventToData(pic.svg, state, event);
     if (!point) return;
@@ -210,7 +249,14 @@ function render({ model, el }) {
       if (!(event.key === "Enter" && event.shiftKey) && event.key !== "Escape") event.stopPropagation();
       return;
     }
+    if (event.key === " " && !(target instanceof HTMLButtonElement)) { // space: play / pause
+      event.preventDefault();
+      event.stopPropagation();
+      player.toggle();
+      return;
+    }
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      player.pause();
       event.preventDefault();
       event.stopPropagation();
       controls.step(event.key === "ArrowRight" ? 1 : -1);
@@ -237,6 +283,8 @@ function render({ model, el }) {
 
   return () => {
     clearTimeout(epochTimer);
+    player.cancel();
+    model.off("msg:custom", onCustom);
     for (const key of DATA_KEYS) model.off(`change:${key}`, onData[key]);
     for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
     for (const key of settingKeys) model.off(`change:${key}`, onSettings);
