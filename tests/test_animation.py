@@ -81,7 +81,7 @@ def test_gif_one_palette_nearest_colours_and_steady_background(widget, tmp_path)
         palette = np.unique(np.concatenate([f.reshape(-1, 3) for f in frames]), axis=0)
         key = lambda a: (a[..., 0] << 16) | (a[..., 1] << 8) | a[..., 2]  # noqa: E731
         held = np.isin(key(ref), key(palette))
-        assert held.mean() > 0.85
+        assert held.mean() > 0.8  # the rest: the plane's many shades (its share grows when narrow)
         assert np.array_equal(frame[held], ref[held])
     # One palette: what did not change keeps its colour exactly (no flicker).
     same = np.all(refs[0] == refs[1], axis=2) & np.all(refs[1] == refs[2], axis=2)
@@ -337,5 +337,5 @@ def test_points_markup_is_kept_per_palette_and_plane():
     assert picture.points_markup(shown) is first  # kept
     other = build_scene(model, style=settings.make_style(palette="plasma"))
     assert picture.points_markup(other) != first  # another palette: other colours
-    fresh = picture._points_markup(shown)
+    fresh = picture._points_markup(shown, picture.layout_of(shown).plane)
     assert fresh == first  # the kept markup is what drawing it afresh gives
