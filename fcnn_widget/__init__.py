@@ -10,6 +10,7 @@ from ._jax_cache import enable_compilation_cache
 from ._version import __version__
 from .datasets import Dataset
 from .model import FCNN, Trace
+from .population import Population
 from .training import History, TrainingBusy, TrainingDiverged
 from .widget import FCNNWidget
 
@@ -20,6 +21,7 @@ __all__ = [
     "Dataset",
     "FCNNWidget",
     "History",
+    "Population",
     "Trace",
     "TrainingBusy",
     "TrainingDiverged",

@@ -338,9 +338,12 @@ class FCNN:
         self._notify()
 
     # -- internals ------------------------------------------------------------------------------
-    def _commit_chunk(self, record, n_active, metrics, per_epoch, params, settings, last):
+    def _commit_chunk(
+        self, record, n_active, metrics, per_epoch, params, settings, last, budget=None
+    ):
         """Commit a chunk's metrics, snapshots and parameters as one new record; on a
-        non-finite loss or non-finite parameters keep the epochs before it and raise."""
+        non-finite loss or non-finite parameters keep the epochs before it and raise.
+        ``budget``: the snapshot bytes (default ``training.SNAPSHOT_BUDGET_BYTES``)."""
         host = jax.tree.map(np.asarray, per_epoch)  # one fetch per chunk
         loss = metrics["loss"]
         finite = np.isfinite(loss)
@@ -366,7 +369,7 @@ class FCNN:
             now,
             params_kept=last or bad.size > 0 or final % settings.snapshot_every == 0,
             stopped="diverged" if bad.size else None,
-            budget=training.SNAPSHOT_BUDGET_BYTES,
+            budget=training.SNAPSHOT_BUDGET_BYTES if budget is None else budget,
         )
         self.history._commit(new)
         if bad.size:

@@ -268,10 +268,14 @@ def epoch_orders(seed: int, first_epoch: int, count: int, n: int, batch_size: in
 
 
 @functools.lru_cache(maxsize=32)
-def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
+def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test, members=False):
     """A jitted ``run(params, opt_state, orders, n_active, X, y, Xt, yt)`` that trains
     ``n_active <= chunk`` epochs, epoch i visiting the samples in ``orders[i]`` (see
-    :func:`epoch_orders`), and returns the new state plus per-epoch metrics and params."""
+    :func:`epoch_orders`), and returns the new state plus per-epoch metrics and params.
+
+    ``members=True``: a population's chunk, the epoch ``jax.vmap``-ed over a leading member
+    axis of ``params``, ``opt_state`` and ``orders[i]`` (so orders are (chunk, K, padded) and
+    the metrics and params come back (chunk, K, ...)); each member trains as a lone fit."""
     n_batches = -(-n // batch_size)
     padded = n_batches * batch_size
     # The last partial batch is kept: padded slots carry weight 0 in the batch mean.
@@ -308,6 +312,9 @@ def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
                     network.correct(params, Xt, yt, activation, task)
                 )
         return state, metrics
+
+    if members:
+        epoch = jax.vmap(epoch, in_axes=(0, 0, None, None, None, None))
 
     @jax.jit
     def run(params, opt_state, orders, n_active, X, y, Xt, yt):
