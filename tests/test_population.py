@@ -67,6 +67,7 @@ def test_members_equal_lone_fits_with_one_lr_each():
         for snap, lone_snap in zip(member.history.snapshots, lone.history.snapshots):
             for (W, b), (Wl, bl) in zip(snap, lone_snap):
                 np.testing.assert_allclose(W, Wl, atol=1e-5)
+                np.testing.assert_allclose(b, bl, atol=1e-5)
         assert member.describe() == lone.describe()
         np.testing.assert_array_equal(pop.losses[i], member.history.loss)
     check_member_consistent(pop)
