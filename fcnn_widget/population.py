@@ -260,7 +260,7 @@ class Population:
         Xt = data.X_test if data.X_test is not None else data.X[:1]
         yt = _train_targets(data.y_test, first.task) if data.y_test is not None else y[:1]
         X, y, Xt, yt = (place(a, None) for a in (data.X, y, Xt, yt))
-        budget = max(2**20, training.SNAPSHOT_BUDGET_BYTES // k)
+        budget = max(2**18, training.SNAPSHOT_BUDGET_BYTES // k)  # 32 MB shared, >= 256 KB each
         active = list(range(k))  # members still training (not diverged)
         diverged: list[tuple[int, str]] = []
         progress = self.progress = training.Progress(first.history.epochs, s0.epochs)
