@@ -264,6 +264,7 @@ class FCNN:
             batch,
             chunk,
             data.X_test is not None,
+            layout=network.layout_for(self.widths),
         )
         y = _train_targets(data.y, self.task)
         Xt = data.X_test if data.X_test is not None else data.X[:1]

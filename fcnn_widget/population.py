@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from . import datasets, limits, training
+from . import datasets, limits, network, training
 from . import history as history_mod
 from .datasets import Dataset
 from .model import FCNN, _train_targets, as_dataset
@@ -247,10 +247,18 @@ class Population:
         chunk = training.chunk_epochs(len(data), s0.batch_size, first.n_weights)
         states = [training.init_optimizer(s, m._params) for m, s in zip(members, settings)]
         tx = states[0][0]
-        run = training.compiled_chunk(
-            first.task, first.activation, tx, len(data), batch, chunk, data.X_test is not None, True
-        )
         k = len(members)
+        run = training.compiled_chunk(
+            first.task,
+            first.activation,
+            tx,
+            len(data),
+            batch,
+            chunk,
+            data.X_test is not None,
+            members=True,
+            layout=network.layout_for(first.widths, members=k),
+        )
         width = padded_members(k, len(devices))
         place = _placement(devices)
         pad = list(range(k)) + [0] * (width - k)  # padding: copies of member 0, dropped after

@@ -268,14 +268,17 @@ def epoch_orders(seed: int, first_epoch: int, count: int, n: int, batch_size: in
 
 
 @functools.lru_cache(maxsize=32)
-def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test, members=False):
+def compiled_chunk(
+    task, activation, tx, n, batch_size, chunk, has_test, members=False, layout="dot"
+):
     """A jitted ``run(params, opt_state, orders, n_active, X, y, Xt, yt)`` that trains
     ``n_active <= chunk`` epochs, epoch i visiting the samples in ``orders[i]`` (see
     :func:`epoch_orders`), and returns the new state plus per-epoch metrics and params.
 
     ``members=True``: a population's chunk, the epoch ``jax.vmap``-ed over a leading member
     axis of ``params``, ``opt_state`` and ``orders[i]`` (so orders are (chunk, K, padded) and
-    the metrics and params come back (chunk, K, ...)); each member trains as a lone fit."""
+    the metrics and params come back (chunk, K, ...)); each member trains as a lone fit.
+    ``layout``: how the training steps compute a layer (:func:`network.layout_for`)."""
     n_batches = -(-n // batch_size)
     padded = n_batches * batch_size
     # The last partial batch is kept: padded slots carry weight 0 in the batch mean.
@@ -283,7 +286,7 @@ def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test, members
     is_class = task != "regression"
 
     def batch_loss(params, Xb, yb, mb):
-        per = network.loss_per_sample(params, Xb, yb, activation, task)
+        per = network.loss_per_sample(params, Xb, yb, activation, task, layout)
         return jnp.sum(per * mb) / jnp.maximum(jnp.sum(mb), 1.0)
 
     grad_fn = jax.value_and_grad(batch_loss)
