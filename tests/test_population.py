@@ -318,3 +318,46 @@ def test_sharded_over_four_devices_equals_one_device():
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith("ok"), out.stdout
+
+
+def test_an_optax_object_trains_every_member_as_a_lone_fit():
+    import optax
+
+    tx = optax.chain(optax.clip_by_global_norm(0.5), optax.adam(0.01))  # mixes the layers
+    pop = small(seeds=[0, 1])
+    pop.fit(epochs=4, optimizer=tx, batch_size=16)
+    for i in range(2):
+        lone = FCNN([3], "relu", dataset=DATA, seed=i)
+        lone.fit(epochs=4, optimizer=tx, batch_size=16)
+        assert largest_difference(lone, pop[i]) < 1e-5
+        assert pop[i].describe() == lone.describe()
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd", "rmsprop", "adagrad"])
+def test_a_named_optimizers_flat_update_equals_its_per_layer_update(name):
+    """Named optimizers update one flat parameter vector; the same optax optimizer passed as
+    an object updates the list of layers: the numbers must agree."""
+    import optax
+
+    flat = FCNN([5, 5], "relu", dataset=DATA, seed=3)
+    flat.fit(epochs=5, lr=0.01, batch_size=16, optimizer=name)
+    per_layer = FCNN([5, 5], "relu", dataset=DATA, seed=3)
+    per_layer.fit(epochs=5, batch_size=16, optimizer=training.OPTIMIZERS[name](0.01))
+    assert training.updates_flat(training._named_optimizer(name))
+    assert not training.updates_flat(optax.adam(0.01))
+    assert largest_difference(flat, per_layer) < 1e-5
+    np.testing.assert_allclose(flat.history.loss, per_layer.history.loss, rtol=1e-5)
+
+
+def test_the_two_layer_layouts_train_the_same_numbers(monkeypatch):
+    from fcnn_widget import network
+
+    a, W = np.random.default_rng(0).normal(size=(2, 7, 3)), np.ones((3, 4))
+    np.testing.assert_allclose(network.dense(a, W, "bms"), network.dense(a, W, "dot"), 1e-6)
+    fits = {}
+    for layout in network.LAYOUTS:
+        monkeypatch.setattr(network, "layout_for", lambda widths, members=0, layout=layout: layout)
+        fits[layout] = FCNN([5, 5], "sigmoid", dataset=DATA, seed=4)
+        fits[layout].fit(epochs=6, batch_size=16)
+    assert largest_difference(fits["dot"], fits["bms"]) < 1e-5
+    np.testing.assert_allclose(fits["dot"].history.loss, fits["bms"].history.loss, rtol=1e-5)
