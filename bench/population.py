@@ -1,6 +1,6 @@
 """Speed of ``Population.fit`` against one network's fit, and one network's steady step (not a test).
 
-    python bench/population.py [--epochs 250] [--sizes 1 16 64 256] [--repeats 2]
+    python bench/population.py [--epochs 250] [--sizes 1 16 64 256] [--repeats 2] [--layouts]
 
 relu [5, 5] on ``prod`` (2500 points), Adam, batch 100. For each population size K it times a
 fit of a fresh population after a first one compiled it (best of ``--repeats``), and prints
@@ -11,6 +11,9 @@ most 8x the time of K = 1.
 
 The single network's steady step: microseconds per optimizer step of a second
 ``FCNN.fit`` at batch 32 (2-5-5-1 relu, Adam), goal <= 3 us.
+
+Layouts: the same timings with each layer maths of ``network.LAYOUTS`` forced ("dot" ``a @ W``,
+"bms" broadcast-multiply-sum), beside the one ``network.layout_for`` picks for that case.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 GOAL_RATIO_64 = 8.0
 GOAL_STEP_US = 3.0
@@ -67,16 +70,45 @@ def steady_step_us(dims, batch: int, epochs: int, repeats: int) -> float:
     return best / steps * 1e6
 
 
+def compare_layouts(epochs: int, repeats: int) -> None:
+    """Each case timed with every layout forced, and the layout ``layout_for`` picks."""
+    from fcnn_widget import network
+
+    chosen = network.layout_for
+    cases = [
+        ("one network, batch 32, us/step", lambda: steady_step_us([5, 5], 32, epochs, repeats)),
+        ("one network, batch 100, us/step", lambda: steady_step_us([5, 5], 100, epochs, repeats)),
+        ("K = 16, s", lambda: time_population(16, epochs, repeats)[0]),
+        ("K = 64, s", lambda: time_population(64, epochs, repeats)[0]),
+    ]
+    picks = [chosen([2, 5, 5, 1], members) for members in (0, 0, 16, 64)]
+    try:
+        for (name, measure), pick in zip(cases, picks):
+            times = {}
+            for layout in network.LAYOUTS:
+                network.layout_for = lambda widths, members=0, layout=layout: layout
+                times[layout] = measure()
+            fastest = min(times, key=times.get)
+            row = "  ".join(f"{k} {v:8.3f}" for k, v in times.items())
+            mark = "ok" if fastest == pick else "MISPICK"
+            print(f"  {name:<32} {row}   layout_for picks {pick} ({mark})")
+    finally:
+        network.layout_for = chosen
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=250)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 16, 64, 256])
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--layouts", action="store_true", help="also time each layout forced")
     args = parser.parse_args(argv)
     os.environ.setdefault("FCNN_WIDGET_CACHE", "off")
 
     import jax
+    from provenance import code_state
 
+    print(code_state())
     print(
         f"python {platform.python_version()}, jax {jax.__version__}, "
         f"{len(jax.devices())} x {jax.devices()[0].platform}, {os.cpu_count()} CPUs, "
@@ -102,6 +134,9 @@ def main(argv=None) -> int:
         us = steady_step_us([5, 5], batch, args.epochs, args.repeats + 1)
         goal = f" (goal <= {GOAL_STEP_US:g} us)" if batch == 32 else ""
         print(f"one 2-5-5-1 network, batch {batch}: {us:.2f} us per step{goal}")
+    if args.layouts:
+        print(f"layouts ({args.epochs} epochs, relu [5, 5]):")
+        compare_layouts(args.epochs, args.repeats)
     return 0
 
 

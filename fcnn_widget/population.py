@@ -219,10 +219,10 @@ class Population:
             lr is None or isinstance(lr, numbers.Real) or hasattr(lr, "__len__")
         ):
             raise ValueError(f"lr must be a number or a sequence of {k} numbers, got {lr!r}")
-        if lr is None or isinstance(lr, numbers.Real):
-            rates = [lr] * k
+        if lr is None or isinstance(lr, numbers.Real) or np.ndim(lr) == 0:
+            rates = [lr if lr is None or isinstance(lr, numbers.Real) else float(lr)] * k
         else:
-            rates = list(np.asarray(lr).tolist()) if isinstance(lr, np.ndarray) else list(lr)
+            rates = np.asarray(lr).tolist() if np.ndim(lr) == 1 else list(lr)
             if len(rates) != k:
                 raise ValueError(
                     f"lr has {len(rates)} values but the population has {k} members; "
