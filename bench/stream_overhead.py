@@ -51,20 +51,21 @@ from fcnn_widget import FCNN, FCNNWidget
 _on_model = FCNNWidget._on_model
 
 def _timed_on_model(self, model):
-    before = self._last_push
+    before = self._budget.last_push
     start = _time.perf_counter()
     _on_model(self, model)
-    if self._last_push != before:  # it pushed (not throttled away)
+    if self._budget.last_push != before:  # it pushed (not throttled away)
         _bench.update_seconds.append(_time.perf_counter() - start)
 
 FCNNWidget._on_model = _timed_on_model
+_WIDGET_OPTIONS = {}  # settings of the widget arm (--show)
 
 def _arm(batch, epochs, with_widget):
     model = FCNN([5, 5], "relu", dataset="prod", seed=0)
     widget = None
     if with_widget:
         start = _time.perf_counter()
-        widget = FCNNWidget(model)
+        widget = FCNNWidget(model, **_WIDGET_OPTIONS)
         _bench.create_seconds = _time.perf_counter() - start
     _bench.begin()
     start = _time.perf_counter()
@@ -276,7 +277,11 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--epochs", type=int, default=250)
     parser.add_argument("--batches", default="100,32", help="comma-separated batch sizes")
+    parser.add_argument(
+        "--show", default="", help="comma-separated flags the widget arm turns on, e.g. regions"
+    )
     args = parser.parse_args(argv)
+    options = {f"show_{name}": True for name in args.show.split(",") if name}
     batches = [int(b) for b in args.batches.split(",")]
 
     import warnings
@@ -286,6 +291,7 @@ def main(argv=None) -> int:
     kernel = InProcessKernel()
     try:
         kernel.run(KERNEL_SETUP)
+        kernel.run(f"_WIDGET_OPTIONS = {options!r}")
         import jax
 
         load = os.getloadavg()
@@ -295,7 +301,7 @@ def main(argv=None) -> int:
         )
         print(
             f'FCNN([5, 5], "relu", dataset="prod", seed=0), {args.epochs} epochs, adam lr 0.005; '
-            f"in-process kernel, {args.repeats} repeats per arm (median)"
+            f"in-process kernel, {args.repeats} repeats per arm (median); widget {options or 'defaults'}"
         )
         # Warm-up: compile each batch size's chunk and take the widget's first-use costs.
         for batch in batches:

@@ -5,8 +5,10 @@ population of 16 initialisations in one compiled call, keeps the best of each, a
 into ``out/`` (or the folder given as the first argument), per network: a text summary, the
 model tensors (``params.npz``, plus the per-epoch loss), the widget's picture of samples
 10 and 1027 as SVG and PNG, and one standalone interactive page (``widget.html``: opens
-offline, no kernel). It also refreshes the README's figure,
-``examples/figures/prod_relu_5_5_sample_10.svg``.
+offline, no kernel); the three side by side for the same samples (``compare/``); and for
+relu [5, 5] ``training.gif`` and ``training.svg``, the network learning (every 10th epoch).
+It also refreshes the README's figures, ``examples/figures/prod_relu_5_5_sample_10.svg``,
+``prod_compare_sample_10.png`` and ``prod_relu_5_5_training.svg``.
 Run: ``python examples/seed_demo.py [out_dir]``.
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fcnn_widget import FCNN, FCNNWidget, Population
+from fcnn_widget import FCNN, FCNNCompare, FCNNWidget, Population
 from fcnn_widget.files import encode_text, write_atomic
 
 # name, hidden widths, activation, learning rate (as in the original post)
@@ -34,6 +36,7 @@ POST_LOSSES = {"prod_relu_4": 0.00139, "prod_relu_5_5": 0.00035, "prod_sigmoid_4
 SEEDS = range(16)
 SAMPLES = (10, 1027)
 README_FIGURE = ("prod_relu_5_5", Path(__file__).parent / "figures" / "prod_relu_5_5_sample_10.svg")
+COMPARE_FIGURE = Path(__file__).parent / "figures" / "prod_compare_sample_10.png"
 
 
 def train(dims, activation, lr) -> tuple[FCNN, Population]:
@@ -63,6 +66,21 @@ def write_outputs(name: str, model: FCNN, out: Path) -> list[Path]:
     return written
 
 
+def write_comparison(models: list[FCNN], out: Path) -> list[Path]:
+    """The three networks side by side (one picture per sample), in ``out/compare``."""
+    folder = out / "compare"
+    folder.mkdir(parents=True, exist_ok=True)
+    title = "prod: the same sample through three networks"
+    widget = FCNNCompare(models, title=title, columns=2)  # a grid: legible at page width
+    written = []
+    for sample in SAMPLES:
+        written.append(widget.save_svg(folder / f"sample_{sample}.svg", sample=sample))
+        written.append(widget.save_png(folder / f"sample_{sample}.png", scale=1, sample=sample))
+    COMPARE_FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    widget.save_png(COMPARE_FIGURE, scale=1, sample=10, background="white")
+    return written
+
+
 def activation_title(model: FCNN) -> str:
     return f"{model.activation} {model.dims}"
 
@@ -79,6 +97,7 @@ def summarize(model: FCNN) -> str:
 
 
 def main(out: Path) -> None:
+    models = []
     for name, dims, activation, lr in SEED_NETWORKS:
         start = time.perf_counter()
         model, population = train(dims, activation, lr)
@@ -86,6 +105,14 @@ def main(out: Path) -> None:
         if name == README_FIGURE[0]:
             README_FIGURE[1].parent.mkdir(parents=True, exist_ok=True)
             FCNNWidget(model, title="prod: relu [5, 5]").save_svg(README_FIGURE[1], sample=10)
+            # The network learning, every 10th epoch: a GIF, and one animated SVG (the README's).
+            learning = FCNNWidget(model, sample=10, title="prod: relu [5, 5], learning")
+            for suffix in (".gif", ".svg"):
+                film = learning.save_animation(
+                    out / name / f"training{suffix}", epochs=range(0, 251, 10), fps=5, width=600
+                )
+                written.append(film)
+            write_atomic(README_FIGURE[1].parent / f"{name}_training.svg", film.read_bytes())
         final = float(model.history.loss[-1])
         print(
             f"{name}: {model.describe()}, best of {len(population)} seeds (seed {model.seed}), "
@@ -95,6 +122,10 @@ def main(out: Path) -> None:
         print(f"  {population.describe()}")
         for path in written:
             print(f"  {path}")
+        models.append(model)
+    print("compare: the three networks side by side")
+    for path in write_comparison(models, out):
+        print(f"  {path}")
     print("Open the SVGs in a browser, or the widget itself: examples/seed_demo.ipynb")
 
 

@@ -8,6 +8,7 @@
 
 from ._jax_cache import enable_compilation_cache
 from ._version import __version__
+from .compare_widget import FCNNCompare
 from .datasets import Dataset
 from .model import FCNN, Trace
 from .population import Population
@@ -18,6 +19,7 @@ enable_compilation_cache()
 
 __all__ = [
     "FCNN",
+    "FCNNCompare",
     "Dataset",
     "FCNNWidget",
     "History",

@@ -20,27 +20,31 @@ True
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import regions as _exact
+from .linear_maps import (
+    MARGIN as MARGIN,
+)
+from .linear_maps import (
+    OFF_SLOPE,
+    Domain,
+    Pattern,
+    _check_domain,
+    _float64_layers,
+    _pack,
+    _pattern_maps,
+    _unique_rows,
+    _unpack,
+    require_relu_family,
+    widened,
+)
 from .model import FCNN, Params
 from .network import RELU_FAMILY, logits
-
-Pattern = list[np.ndarray]
-Domain = tuple[tuple[float, float], tuple[float, float]]
-
-# The slope of an "off" unit: jax.nn.leaky_relu's own default, so it cannot drift from training.
-OFF_SLOPE: dict[str, float] = {
-    "relu": 0.0,
-    "leaky_relu": float(inspect.signature(jax.nn.leaky_relu).parameters["negative_slope"].default),
-}
-# How far the plots reach beyond the data on every side (the original ``plotModelEstimate``).
-MARGIN = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -236,16 +240,6 @@ def _tangent_maps(layers, activation: str, X: np.ndarray) -> np.ndarray:
     return np.concatenate([jac, intercept[..., None]], axis=-1)
 
 
-def require_relu_family(activation: str, what: str) -> str:
-    """``activation`` if it is piecewise linear (:data:`RELU_FAMILY`), else a ValueError."""
-    if activation not in RELU_FAMILY:
-        raise ValueError(
-            f"{what} needs a ReLU-family activation ({', '.join(RELU_FAMILY)}), got "
-            f"{activation!r}; for smooth activations use local_linearization"
-        )
-    return activation
-
-
 # -- the input plane ------------------------------------------------------------------------------
 def first_layer_lines(model: FCNN) -> list[Line]:
     """Each first-layer unit's switching line ``w · x + b = 0`` in the 2-D input plane.
@@ -347,7 +341,7 @@ def plot_domain(model: FCNN, X=None) -> Domain:
         (x0, y0), (x1, y1) = X.min(axis=0).tolist(), X.max(axis=0).tolist()
     else:
         raise ValueError("this model carries no data: pass X= (the inputs) to span the plane")
-    return (x0 - MARGIN, x1 + MARGIN), (y0 - MARGIN, y1 + MARGIN)
+    return widened(((x0, x1), (y0, y1)))
 
 
 def grid_estimate(model: FCNN, n: int = 101, params=None, X=None) -> Grid:
@@ -403,22 +397,21 @@ def grid_points(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
+def exact_regions(model: FCNN, domain: Domain | None = None, params=None, **options):
+    """The exact partition of the plane into the network's linear regions (convex polygons):
+    :func:`fcnn_widget.regions.exact_regions` (``budget=`` the most regions to cut).
+
+    >>> model = FCNN([4], "relu", dataset="prod", seed=0)  # zero biases: 4 lines through 0
+    >>> len(exact_regions(model)), regions(model, n=51).n_regions  # + the origin's own pattern
+    (8, 9)
+    """
+    _require_plane(model, "exact_regions")
+    domain = plot_domain(model) if domain is None else domain
+    params = model.params if params is None else params
+    return _exact.partition(params, model.activation, model.task, domain, **options)
+
+
 # -- helpers ----------------------------------------------------------------------------------------
-def _float64_layers(params) -> list[tuple[np.ndarray, np.ndarray]]:
-    layers = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in params]
-    if not layers:
-        raise ValueError("params must hold at least one (W, b) layer")
-    n_in = layers[0][0].shape[0] if layers[0][0].ndim == 2 else None
-    for k, (W, b) in enumerate(layers):
-        if W.ndim != 2 or W.shape[0] != n_in or b.shape != (W.shape[1],):
-            raise ValueError(
-                f"layer {k}: W must have shape ({n_in}, out) and b shape (out,), "
-                f"got W {W.shape} and b {b.shape}"
-            )
-        n_in = W.shape[1]
-    return layers
-
-
 def _check_pattern(pattern, widths: list[int]) -> Pattern:
     expected = [(w,) for w in widths]
     masks = [np.asarray(m) for m in pattern]
@@ -458,13 +451,6 @@ def _grid_axes(model: FCNN, n: int, what: str, X=None) -> tuple[np.ndarray, np.n
     return np.linspace(x0, x1, n), np.linspace(y0, y1, n)
 
 
-def _check_domain(domain) -> np.ndarray:
-    bounds = np.asarray(domain, np.float64)
-    if bounds.shape != (2, 2) or not np.all(bounds[:, 0] < bounds[:, 1]):
-        raise ValueError(f"domain must be ((x0, x1), (y0, y1)) with x0 < x1, y0 < y1, got {domain}")
-    return bounds
-
-
 def _clip_segment(origin, direction, bounds) -> np.ndarray | None:
     """Liang–Barsky: the part of ``origin + t * direction`` inside the box ``bounds``."""
     t_lo, t_hi = -np.inf, np.inf
@@ -481,34 +467,6 @@ def _clip_segment(origin, direction, bounds) -> np.ndarray | None:
     return origin + np.outer([t_lo, t_hi], direction)
 
 
-def _pack(masks: Pattern, n_rows: int) -> np.ndarray:
-    """A batch pattern as one row of bits per sample (n_rows, total hidden units)."""
-    return np.concatenate(masks, axis=1) if masks else np.zeros((n_rows, 0), bool)
-
-
-def _unpack(bits: np.ndarray, widths: Sequence[int]) -> Pattern:
-    """One sample's row of bits back into one mask per hidden layer."""
-    ends = np.cumsum(widths, dtype=int)
-    return [bits[end - width : end] for width, end in zip(widths, ends)]
-
-
-def _pattern_maps(params, bits: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`local_linear` for many patterns at once (rows of ``bits``, every hidden unit
-    side by side): ``coef`` (R, d_in, d_out) and ``intercept`` (R, d_out), float64."""
-    off = OFF_SLOPE[require_relu_family(activation, "local_linear")]
-    layers = _float64_layers(params)
-    d = layers[0][0].shape[0]
-    coef = np.broadcast_to(np.eye(d), (len(bits), d, d))
-    intercept = np.zeros((len(bits), d))
-    masks = _unpack(bits.T, [W.shape[1] for W, _ in layers[:-1]])
-    for (W, b), mask in zip(layers, [*masks, None]):
-        coef, intercept = coef @ W, intercept @ W + b
-        if mask is not None:
-            gain = np.where(mask.T, 1.0, off)
-            coef, intercept = coef * gain[:, None, :], intercept * gain
-    return coef, intercept
-
-
 def _number_by_first_appearance(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ids of equal rows numbered by first appearance, each id's first row and its count."""
     _, first, inverse, counts = _unique_rows(rows)
@@ -516,22 +474,3 @@ def _number_by_first_appearance(rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     return rank[inverse.reshape(-1)], first[order], counts[order]
-
-
-def _unique_rows(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct rows of a boolean matrix, each one's first row index, every row's index
-    into them and their counts (``np.unique(bits, axis=0, ...)`` in another order). Rows are
-    packed to one integer key first: ``np.unique`` on rows sorts them as byte strings, ~10x
-    slower, and this runs on every frame of a live fit.
-    """
-    packed = np.packbits(bits, axis=1)
-    if packed.shape[1] <= 8:
-        keys = np.zeros(len(bits), np.uint64)
-        for column in packed.T:
-            keys = (keys << np.uint64(8)) | column
-    else:
-        keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, inverse, counts = np.unique(
-        keys, return_index=True, return_inverse=True, return_counts=True
-    )
-    return bits[first], first, inverse.reshape(-1), counts

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import limits
+from . import files, limits
 
 TASKS = ("regression", "binary", "multiclass")
 MAX_SEED = 2**63 - 1  # JAX's random key takes a signed 64-bit seed
@@ -70,6 +70,7 @@ class Dataset:
     domain: tuple[tuple[float, float], ...] = DOMAIN
     X_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
+    class_names: tuple[str, ...] | None = None  # a classifier's class names (None: 0..n-1)
 
     @property
     def n_inputs(self) -> int:
@@ -103,6 +104,8 @@ class Dataset:
         set_(self, "X", X)
         set_(self, "y", y)
         set_(self, "n_classes", n_classes if self.task != "regression" else 0)
+        if self.class_names is not None:
+            set_(self, "class_names", check_class_names(self.class_names, self.task, n_classes))
         if (self.X_test is None) != (self.y_test is None):
             raise ValueError("give both X_test and y_test, or neither")
         if self.X_test is not None:
@@ -119,7 +122,15 @@ class Dataset:
 
     @classmethod
     def from_arrays(
-        cls, X, y, task: str | None = None, *, name: str = "custom", X_test=None, y_test=None
+        cls,
+        X,
+        y,
+        task: str | None = None,
+        *,
+        name: str = "custom",
+        X_test=None,
+        y_test=None,
+        class_names=None,
     ) -> Dataset:
         """Validate a user's own data and infer its task.
 
@@ -142,7 +153,9 @@ class Dataset:
                 raise ValueError("give both X_test and y_test, or neither")
         lo, hi = X.min(axis=0), X.max(axis=0)
         domain = tuple((float(a), float(b)) for a, b in zip(lo, hi))
-        return cls(X, y, task, n_classes, name, domain, X_test, y_test)  # checked again there
+        return cls(
+            X, y, task, n_classes, name, domain, X_test, y_test, class_names
+        )  # checked again
 
 
 def make(
@@ -193,6 +206,33 @@ def make(
     y = y.astype(np.float32) if task == "regression" else y.astype(np.int32)
     data = Dataset(X, y, task, n_classes, name)
     return split(data, test_fraction, seed=seed) if test_fraction > 0 else data
+
+
+def check_class_names(names, task: str, n_classes: int) -> tuple[str, ...]:
+    """A classifier's class names: one string per class, in label order.
+
+    >>> check_class_names(["no", "yes"], "binary", 2)
+    ('no', 'yes')
+    >>> check_class_names(["a"], "multiclass", 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: class_names must name all 3 classes (labels 0..2), got 1 name: ['a']
+    """
+    if task == "regression":
+        raise ValueError("class_names are for classifiers; this is a regression task")
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise ValueError(f"class_names must be a list of strings, got {names!r}")
+    if not all(isinstance(n, str) for n in names):
+        raise ValueError(f"class_names must be strings, got {list(names)!r}")
+    if len(names) != n_classes:
+        count = f"{len(names)} name" + ("" if len(names) == 1 else "s")
+        raise ValueError(
+            f"class_names must name all {n_classes} classes (labels 0..{n_classes - 1}), "
+            f"got {count}: {list(names)!r}"
+        )
+    for n in names:
+        files.check_xml_text(n, "class_names")
+    return tuple(names)
 
 
 def split(data: Dataset, test_fraction: float, *, seed: int = 0) -> Dataset:

@@ -20,7 +20,17 @@ from . import files, limits, picture, scene, settings, standalone
 from .model import FCNN
 from .samples import Samples
 
-DRESSING = ("theme", "background", "width", "height", "title", "caption")  # per picture
+DRESSING = (
+    "theme",
+    "background",
+    "width",
+    "height",
+    "title",
+    "caption",
+    "parts",
+    "preset",
+    "class_names",
+)  # per picture; fmt: skip
 
 
 def to_svg(model: FCNN, sample: int = 0, *, samples: Samples = None, **options) -> str:
@@ -132,14 +142,30 @@ class Exports:
     _uid: str
 
     def to_svg(self, sample: int | None = None) -> str:
-        """The picture the page shows, as SVG text (for ``sample``, default the current one)."""
-        return picture.to_svg(self.scene, self.sample if sample is None else sample, uid=self._uid)
+        """The picture the page shows, as SVG text (for ``sample``, default the current one),
+        laid out for the width the page shows it at."""
+        sample = self.sample if sample is None else sample
+        return picture.to_svg(self.scene, sample, uid=self._uid, fit_width=self._fit_width())
+
+    def _fit_width(self) -> float | None:
+        """The width the page shows the picture at (None: not shown, or not known)."""
+        return getattr(self, "_page_width", 0) or None
 
     def save_svg(self, path, sample: int | None = None, **dressing) -> Path:
         """Write the picture of ``sample`` (default: the current one) to ``path``; its ids
         follow its content, so the same picture always makes the same file. ``dressing``:
         ``theme`` ("light"/"dark"), ``background`` (a CSS colour; default transparent),
-        ``width``/``height`` in pixels, ``title``, ``caption``."""
+        ``width``/``height`` in pixels (the picture is laid out for that width), ``title``,
+        ``caption``, ``parts`` (some of "network", "plane", "chart"), ``class_names``.
+
+        >>> from fcnn_widget import FCNN, FCNNWidget
+        >>> import tempfile, os
+        >>> w = FCNNWidget(FCNN([4], dataset="prod"), preset="figure", title="relu [4]")
+        >>> path = w.save_svg(os.path.join(tempfile.mkdtemp(), "fig.svg"), width=720,
+        ...                   parts=("network", "plane"))
+        >>> svg = path.read_text(); 'data-role="loss-chart"' in svg, 'width="720"' in svg
+        (False, True)
+        """
         svg = scene_svg(self.scene, self._pick(sample), **dressing)
         return save_svg(svg, path)
 

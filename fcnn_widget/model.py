@@ -4,7 +4,7 @@
 >>> model = FCNN([4], "relu", dataset="prod", seed=0)
 >>> history = model.fit(epochs=5)
 >>> model.describe()
-'2-4-1 relu, adam lr=0.005, 5 epochs, batch 100'
+'2-4-1 relu, adam lr=0.005, 5 epochs, batch 100, 10 linear regions'
 >>> trace = model.trace(model.dataset.X[:3])
 >>> [a.shape for a in trace.a]
 [(3, 2), (3, 4), (3, 1)]
@@ -177,10 +177,12 @@ class FCNN:
         return self.trace(X).a[-1]
 
     def describe(self) -> str:
+        from .regions import count_text  # the regions module builds on this one
+
         units = "-".join(str(w) for w in self.widths)
         s = self.last_settings
         if s is None:
-            return f"{units} {self.activation}, untrained"
+            return f"{units} {self.activation}, untrained{count_text(self)}"
         r = self.history.record
         lr = "" if s.lr is None else f" lr={s.lr:g}"
         text = f"{units} {self.activation}, {s.optimizer_name}{lr}, {r.epochs} epochs, batch {s.batch_size}"
@@ -189,7 +191,7 @@ class FCNN:
                 f", {len(r.snapshot_epochs):,} of {r.epochs:,} epochs kept as snapshots "
                 f"(budget {r.budget / 2**20:g} MB)"
             )
-        return text
+        return text + count_text(self)
 
     def __repr__(self) -> str:
         name = None if self.dataset is None else self.dataset.name

@@ -21,6 +21,7 @@ import matplotlib
 import numpy as np
 
 from . import analysis, colors, fmt, rules
+from . import region_map as exact_regions
 from .layout import Layout
 from .network import RELU_FAMILY
 from .rules import formula_text, layer_mark, subscript
@@ -72,10 +73,9 @@ def formula_kind(scene: Scene) -> str:
 def formulas(scene: Scene, lay: Layout, sample: int) -> list[str]:
     if scene.local is None:
         return []
-    x = lay.plane[0] if lay.plane else lay.chart[0]
-    y = lay.formula_y
+    x, y = lay.chart[0], lay.formula_y  # above the chart: under the plane or beside it
     out = [
-        f'<text data-role="formula-kind" x="{x:.2f}" y="{y:.2f}" font-size="10" '
+        f'<text data-role="formula-kind" x="{x:.2f}" y="{y:.2f}" font-size="11" '
         f'fill="currentColor" fill-opacity="0.75">{formula_kind(scene)}</text>'
     ]
     for j in range(min(MAX_FORMULAS, scene.widths[-1])):
@@ -93,32 +93,52 @@ def formula_lines(scene: Scene) -> int:
 
 # -- which units are off --------------------------------------------------------------------------
 def off_marks(scene: Scene, lay: Layout, sample: int) -> list[str]:
-    """A cross over every hidden ReLU-family unit that is off (not z > 0) for the sample,
-    shown or hidden per sample; a dashed ring around units off for every shown sample."""
+    """Every hidden ReLU-family unit that is off (not z > 0) for the sample: a grey ring on
+    its outline and a small grey badge outside it, upper right, shown or hidden per sample
+    (nothing covers the value printed inside); a dashed ring around units off for every
+    shown sample."""
     if scene.activation not in RELU_FAMILY:
         return []
     out = [
-        '<g data-role="off-marks" stroke="#7a7a7a" stroke-width="1.6" stroke-linecap="round" pointer-events="none">'
+        f'<g data-role="off-marks" stroke="{OFF_GREY}" stroke-width="1.6" stroke-linecap="round" pointer-events="none">'
     ]
     for k in range(1, len(scene.widths) - 1):
         z = scene.slot_values(f"z{k}")
         dead = ~np.any(z > 0, axis=0)
         r = lay.radii[f"a{k}"]
-        d = r * 0.75
         for i in range(scene.widths[k]):
             cx, cy = lay.node(f"a{k}", i)
             shown = rules.off_visibility(float(z[sample, i]))
-            out.append(
-                f'<path data-off="{k}-{i}" d="M{cx - d:.2f},{cy - d:.2f} L{cx + d:.2f},{cy + d:.2f} '
-                f'M{cx - d:.2f},{cy + d:.2f} L{cx + d:.2f},{cy - d:.2f}" visibility="{shown}"/>'
-            )
             if dead[i]:
                 out.append(
                     f'<circle data-role="dead" data-layer="{k}" data-index="{i}" cx="{cx:.2f}" cy="{cy:.2f}" '
-                    f'r="{r + 3:.2f}" fill="none" stroke-dasharray="2 2"/>'
+                    f'r="{r + 3.5:.2f}" fill="none" stroke-dasharray="2 2"/>'
                 )
+            out.append(f'<g data-off="{k}-{i}" visibility="{shown}">{_off_mark(cx, cy, r)}</g>')
     out.append("</g>")
     return out
+
+
+OFF_GREY = "#7a7a7a"
+
+
+def off_badge(cx: float, cy: float, r: float) -> tuple[float, float, float]:
+    """Centre and radius of the off badge of a unit drawn at (cx, cy) with radius r: outside
+    the circle, upper right, where no label stands."""
+    b = max(2.0, min(5.5, r * 0.34))
+    d = (r + b * 0.6) * 0.7071
+    return cx + d, cy - d, b
+
+
+def _off_mark(cx: float, cy: float, r: float) -> str:
+    bx, by, b = off_badge(cx, cy, r)
+    c = b * 0.5
+    return (
+        f'<circle data-role="off-ring" cx="{cx:.2f}" cy="{cy:.2f}" r="{r + 1:.2f}" fill="none" stroke-width="2"/>'
+        f'<circle data-role="off-badge" cx="{bx:.2f}" cy="{by:.2f}" r="{b:.2f}" fill="{OFF_GREY}" stroke="#ffffff" stroke-width="1"/>'
+        f'<path d="M{bx - c:.2f},{by - c:.2f} L{bx + c:.2f},{by + c:.2f} M{bx - c:.2f},{by + c:.2f} '
+        f'L{bx + c:.2f},{by - c:.2f}" stroke="#ffffff" stroke-width="1.3"/>'
+    )
 
 
 # -- the plane: first-layer lines and linear regions ------------------------------------------------
@@ -170,10 +190,16 @@ def unit_lines(scene: Scene, lay: Layout) -> list[str]:
     return out
 
 
-def region_map(scene: Scene, lay: Layout) -> list[str]:
-    """The plane split into the network's linear regions, one colour per activation pattern."""
+def region_map(scene: Scene, lay: Layout, sample: int = 0) -> list[str]:
+    """The plane split into the network's linear regions: the exact polygons
+    (:mod:`fcnn_widget.region_map`) or, past their budget, one colour per activation pattern
+    of the raster estimate."""
     if not scene.style.show_regions or scene.region_ids is None:
         return []
+    part, note = exact_regions.partition_of(scene)
+    if part is not None:
+        out = exact_regions.exact_map(scene, lay, part, sample)
+        return [*out, exact_regions.count_text(scene, lay, len(part), True, "")]
     ids = scene.region_ids
     cmap = matplotlib.colormaps["tab20"]
     table = np.array([cmap(i % 20) for i in range(int(ids.max()) + 1)])
@@ -184,8 +210,7 @@ def region_map(scene: Scene, lay: Layout) -> list[str]:
     return [
         f'<image data-role="regions" data-count="{n}" x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" '
         f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{png_uri(rgba[::-1])}"/>',
-        f'<text data-role="region-count" x="{px + pw:.2f}" y="{py + ph + 27:.2f}" text-anchor="end" font-size="10" '
-        f'fill="currentColor">{n} linear regions</text>',
+        exact_regions.count_text(scene, lay, n, False, note),
     ]
 
 
@@ -198,7 +223,7 @@ def unit_tags(scene: Scene, lay: Layout) -> list[str]:
         cx, cy = lay.node("z1", i)
         out.append(
             f'<text data-role="unit-tag" data-index="{i}" x="{cx:.2f}" y="{cy + lay.radii["z1"] + 10:.2f}" '
-            f'text-anchor="middle" font-size="9" font-weight="bold" fill="{unit_color(i)}">{i + 1}</text>'
+            f'text-anchor="middle" font-size="11" font-weight="bold" fill="{unit_color(i)}">{i + 1}</text>'
         )
     return out
 
@@ -238,7 +263,7 @@ def weight_matrices(scene: Scene, lay: Layout, sample: int) -> list[str]:
         lo, hi = scene.range_of(f"w{k}", sample)
         title = "W" + layer_mark(k)
         out.append(
-            f'<text data-role="matrix-title" x="{x:.2f}" y="{y - 6:.2f}" font-size="10" '
+            f'<text data-role="matrix-title" x="{x:.2f}" y="{y - 6:.2f}" font-size="11" '
             f'fill="currentColor">{title} {W.shape[0]}×{W.shape[1]}</text>'
         )
         for i in range(W.shape[0]):

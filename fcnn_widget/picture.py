@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import math
+import weakref
 from html import escape
 
 import numpy as np
 
 from . import colors, fmt, overlays, rules
-from .layout import BAR_H, BAR_W, Layout, network_layout
+from .layout import BAR_H, BAR_W, MIN_FONT, Layout, network_layout, text_width
 from .network import OUTPUT_NAMES
 from .rules import epoch_caption, epoch_marker_x, layer_mark, subscript
-from .scene import Scene
+from .scene import Scene, class_names
 
 THEMES = {
     "light": {"fg": "#222222", "bg": "#ffffff", "edge": "#888888"},
@@ -33,16 +34,25 @@ THEMES = {
 }
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 MAX_PLANE_POINTS = 5000
-MIN_LABEL_RADIUS = 9.0  # smaller neurons carry no printed value (hover shows it)
+MIN_LABEL_RADIUS = 15.0  # smaller neurons carry no printed value (hover shows it)
 NONFINITE_STROKE = rules.ACCENT  # edges whose weight is NaN or ±Inf
 
 
-def to_svg(scene: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = True) -> str:
+def to_svg(
+    scene: Scene,
+    sample: int = 0,
+    *,
+    uid: str = "fcnn",
+    points: bool = True,
+    fit_width: float | None = None,
+) -> str:
     """The whole picture for ``sample`` as one SVG document (a string). ``points=False``
-    leaves the plane's data points out (the widget sends them once, apart)."""
+    leaves the plane's data points out (the widget sends them once, apart). It is laid out
+    for ``style.width`` (an export's width) or else ``fit_width`` (the width the page shows
+    it at), so its text is at least :data:`~fcnn_widget.layout.MIN_FONT` px there."""
     sample = check_sample(sample, scene)
     style = scene.style
-    lay = layout_of(scene)
+    lay = layout_of(scene, fit_width)
     theme = THEMES[style.theme]
     # One side given: the other follows the picture's aspect ratio.
     scale = (
@@ -61,31 +71,50 @@ def to_svg(scene: Scene, sample: int = 0, *, uid: str = "fcnn", points: bool = T
             f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
             f'color="{theme["fg"]}" data-uid="{uid}">'
         ),
-        _defs(scene, uid),
     ]
+    out += body(scene, sample, uid=uid, points=points, fit_width=fit_width)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def body(
+    scene: Scene,
+    sample: int = 0,
+    *,
+    uid: str = "fcnn",
+    points: bool = True,
+    fit_width: float | None = None,
+) -> list[str]:
+    """The elements of :func:`to_svg`'s picture without its root ``<svg>``: what a
+    comparison (:mod:`fcnn_widget.compare`) places as one of its panels."""
+    sample = check_sample(sample, scene)
+    style = scene.style
+    lay = layout_of(scene, fit_width)
+    out = [_defs(scene, uid)]
     if style.background:
         out.append(
             f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>'
         )
     out += _header(scene, lay, sample)
-    out += _edges(scene, lay, sample)
-    out += _neurons(scene, lay, sample, uid)
-    out += overlays.off_marks(scene, lay, sample)
-    out += overlays.unit_tags(scene, lay)
-    out += overlays.weight_matrices(scene, lay, sample)
-    out += _bars(scene, lay, sample, uid)
-    if scene.grid is not None:
-        out += _plane(scene, lay, sample, points)
-    else:
-        out += _input_panel(scene, lay, sample, uid)
-    out += overlays.formulas(scene, lay, sample)
-    out += _chart(scene, lay)
-    out.append("</svg>")
-    return "\n".join(out)
+    if "network" in lay.parts:
+        out += _edges(scene, lay, sample)
+        out += _neurons(scene, lay, sample, uid)
+        out += overlays.off_marks(scene, lay, sample)
+        out += overlays.unit_tags(scene, lay)
+        out += overlays.weight_matrices(scene, lay, sample)
+        out += _bars(scene, lay, sample, uid)
+    if lay.plane is not None:
+        out += _plane(scene, lay, sample, points) if scene.grid is not None else []
+        out += _input_panel(scene, lay, sample, uid) if scene.grid is None else []
+        out += overlays.formulas(scene, lay, sample)
+    if "chart" in lay.parts:
+        out += _chart(scene, lay)
+    return out
 
 
-def layout_of(scene: Scene) -> Layout:
-    """Where everything of this scene's picture sits."""
+def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:
+    """Where everything of this scene's picture sits, laid out for the export's ``width``
+    or else for ``fit_width`` (None: the natural, wide layout)."""
     return network_layout(
         scene.widths,
         n_groups=len(scene.group_names),
@@ -93,8 +122,28 @@ def layout_of(scene: Scene) -> Layout:
         side_panel=True,  # the plane, or for other input widths the sample's inputs
         title=bool(scene.style.title),
         formula_lines=overlays.formula_lines(scene),
+        right_chars=_right_chars(scene),
         matrices=scene.style.show_matrices,
+        width=scene.style.width or fit_width,
+        parts=scene.style.parts,
+        caption=bool(scene.style.caption),
     )
+
+
+def _right_chars(scene: Scene) -> int:
+    """Characters beside an output neuron: a class name and its mark, or the target."""
+    names = class_names(scene)
+    return 8 if names is None else max(map(len, names)) + 1 + len("◀ y = ŷ")
+
+
+def predicted(scene: Scene, sample: int) -> int:
+    """The class the network picks for ``sample`` (:func:`rules.predicted_class`)."""
+    return rules.predicted_class(scene.slot_values(scene.slots[-1])[sample].tolist())
+
+
+def true_class(scene: Scene, sample: int) -> float:
+    """The sample's label (NaN without targets)."""
+    return float("nan") if scene.targets is None else float(scene.targets[sample, 0])
 
 
 def stable_uid(scene: Scene, sample: int) -> str:
@@ -167,17 +216,23 @@ def _header(scene: Scene, lay: Layout, sample: int) -> list[str]:
             f'<text data-role="title" x="{lay.width / 2:.2f}" y="{y}" text-anchor="middle" font-size="16" font-weight="bold" fill="currentColor">{escape(style.title)}</text>'
         )
         y += 26
-    units = "-".join(map(str, scene.widths))
+    units = f"{'-'.join(map(str, scene.widths))} {scene.activation}"
+    # Each caption where the previous one ends at its longest (captions change on scrubbing).
+    at_sample = max(150, 16 + text_width(units, 12) + 24)
+    longest = rules.sample_caption(scene.n_samples - 1, scene.n_samples)
+    at_epoch = max(330, at_sample + text_width(longest, 12.5) + 24)
     out.append(
-        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{units} {escape(scene.activation)}</text>'
+        f'<text data-role="model" x="16" y="{y}" font-size="12" fill="currentColor">{escape(units)}</text>'
     )
     out.append(
-        f'<text data-role="sample" x="150" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(scene, sample)}</text>'
+        f'<text data-role="sample" x="{at_sample:.2f}" y="{y}" font-size="12" font-weight="bold" fill="currentColor">{sample_caption(scene, sample)}</text>'
     )
     out.append(
-        f'<text data-role="epoch" x="330" y="{y}" font-size="12" fill="currentColor">{epoch_caption(scene.epoch, len(scene.loss))}</text>'
+        f'<text data-role="epoch" x="{at_epoch:.2f}" y="{y}" font-size="12" fill="currentColor">{epoch_caption(scene.epoch, len(scene.loss))}</text>'
     )
     n_layers = len(scene.widths) - 1
+    if "network" not in lay.parts:
+        n_layers = 0  # no column titles nor activation names
     for slot, x in lay.column_x.items():
         out.append(
             f'<text data-role="column-title" x="{x:.2f}" y="{lay.top - 14:.2f}" text-anchor="middle" font-size="13" fill="currentColor">{slot_title(slot, n_layers)}</text>'
@@ -187,7 +242,7 @@ def _header(scene: Scene, lay: Layout, sample: int) -> list[str]:
         mid = (lay.column_x[f"z{k}"] + lay.column_x[f"a{k}"]) / 2
         below = max(y for _, y in lay.nodes[f"z{k}"]) + lay.radii[f"z{k}"] + 16
         out.append(
-            f'<text data-role="activation" x="{mid:.2f}" y="{below:.2f}" text-anchor="middle" font-size="10" fill="currentColor" fill-opacity="0.7">{escape(name)}</text>'
+            f'<text data-role="activation" x="{mid:.2f}" y="{below:.2f}" text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.7">{escape(name)}</text>'
         )
     if style.caption:
         out.append(
@@ -239,7 +294,7 @@ def _edges(scene: Scene, lay: Layout, sample: int) -> list[str]:
     drawn, total = sum(len(p) for p in shown), sum(W.size for W, _ in scene.params)
     if drawn < total:
         out.append(
-            f'<text data-role="edge-note" x="16" y="{lay.net_bottom + 4:.2f}" font-size="10" fill="currentColor" '
+            f'<text data-role="edge-note" x="16" y="{lay.net_bottom + 4:.2f}" font-size="11" fill="currentColor" '
             f'fill-opacity="0.75">showing {drawn:,} of {total:,} weights: the strongest into each neuron</text>'
         )
     return out
@@ -279,8 +334,8 @@ def _neurons(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
                 )
             if scene.style.show_values and r >= MIN_LABEL_RADIUS and not response:
                 out.append(
-                    f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 3.5:.2f}" text-anchor="middle" pointer-events="none" '
-                    f'font-size="{min(10.0, r * 0.62):.2f}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
+                    f'<text data-label="{kind}-{k}-{i}" x="{cx:.2f}" y="{cy + 4:.2f}" text-anchor="middle" pointer-events="none" '
+                    f'font-size="{MIN_FONT}" fill="{ink}">{fmt.fixed(v, 2)}</text>'
                 )
             if kind == "x" and slot not in lay.blocks:
                 name = "x" + subscript(i + 1)
@@ -288,13 +343,27 @@ def _neurons(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
                     f'<text data-role="input-name" x="{cx - r - 6:.2f}" y="{cy + 4:.2f}" text-anchor="end" font-size="12" fill="currentColor">{name}</text>'
                 )
             if kind == "a" and k == n_layers:
-                out.append(
-                    f'<text data-target="{i}" x="{cx + r + 6:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(scene, sample, i)}</text>'
-                )
+                out += _output_labels(scene, cx + r + 6, cy, sample, i)
         if kind == "z":
             out += _biases(scene, lay, k, sample, uid)
     out.append("</g>")
     return out
+
+
+def _output_labels(scene: Scene, x: float, cy: float, sample: int, j: int) -> list[str]:
+    """Beside output neuron j: its target, or for a classifier its class name and the
+    mark of the true and the predicted class (:func:`rules.class_mark`)."""
+    names = class_names(scene)
+    if names is None:
+        return [
+            f'<text data-target="{j}" x="{x:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{target_text(scene, sample, j)}</text>'
+        ]
+    mark, fill = rules.class_mark(true_class(scene, sample), j, predicted(scene, sample))
+    at = x + text_width(max(names, key=len)) + 6
+    return [
+        f'<text data-role="class-name" data-index="{j}" x="{x:.2f}" y="{cy + 4:.2f}" font-size="11" fill="currentColor">{escape(names[j])}</text>',
+        f'<text data-target="{j}" data-mark="class" x="{at:.2f}" y="{cy + 4:.2f}" font-size="11" font-weight="bold" fill="{fill}">{mark}</text>',
+    ]
 
 
 def _biases(scene: Scene, lay: Layout, k: int, sample: int, uid: str) -> list[str]:
@@ -341,16 +410,16 @@ def _bars(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     for g, ((x, y), name) in enumerate(zip(lay.bar_positions, scene.group_names)):
         lo, hi = float(row[g, 0]), float(row[g, 1])
         out.append(
-            f'<text data-role="bar-title" x="{x:.2f}" y="{y - 4:.2f}" font-size="10" fill="currentColor">{escape(group_label(name, n_layers))}</text>'
+            f'<text data-role="bar-title" x="{x:.2f}" y="{y - 4:.2f}" font-size="11" fill="currentColor">{escape(group_label(name, n_layers))}</text>'
         )
         out.append(
             f'<rect data-bar="{g}" x="{x:.2f}" y="{y:.2f}" width="{BAR_W}" height="{BAR_H}" fill="url(#{uid}-grad)" stroke="currentColor" stroke-width="0.5"/>'
         )
         out.append(
-            f'<text data-range="{g}" data-end="lo" x="{x:.2f}" y="{y + BAR_H + 11:.2f}" font-size="10" fill="currentColor">{fmt.fixed(lo, 2)}</text>'
+            f'<text data-range="{g}" data-end="lo" x="{x:.2f}" y="{y + BAR_H + 11:.2f}" font-size="11" fill="currentColor">{fmt.fixed(lo, 2)}</text>'
         )
         out.append(
-            f'<text data-range="{g}" data-end="hi" x="{x + BAR_W:.2f}" y="{y + BAR_H + 11:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(hi, 2)}</text>'
+            f'<text data-range="{g}" data-end="hi" x="{x + BAR_W:.2f}" y="{y + BAR_H + 11:.2f}" text-anchor="end" font-size="11" fill="currentColor">{fmt.fixed(hi, 2)}</text>'
         )
     out.append("</g>")
     return out
@@ -372,10 +441,10 @@ def _plane(scene: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     out.append(
         f'<rect x="{px:.2f}" y="{py:.2f}" width="{pw:.2f}" height="{ph:.2f}" fill="none" stroke="currentColor" stroke-width="1"/>'
     )
-    out += overlays.region_map(scene, lay)
+    out += overlays.region_map(scene, lay, sample)
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out.append(
-        f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{points_markup(scene) if points else ""}</g>'
+        f'<g data-role="points" stroke="#000000" stroke-opacity="0.55" stroke-width="0.4">{_points(scene, lay) if points else ""}</g>'
     )
     out += overlays.unit_lines(scene, lay)
     rx, ry = ring_position(scene, lay, sample)
@@ -387,17 +456,17 @@ def _plane(scene: Scene, lay: Layout, sample: int, points: bool) -> list[str]:
     )
     for value, pos in ((x0, px), (x1, px + pw)):
         out.append(
-            f'<text x="{pos:.2f}" y="{py + ph + 13:.2f}" text-anchor="middle" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>'
+            f'<text x="{pos:.2f}" y="{py + ph + 13:.2f}" text-anchor="middle" font-size="11" fill="currentColor">{fmt.fixed(value, 0)}</text>'
         )
     for value, pos in ((y0, py + ph), (y1, py)):
         out.append(
-            f'<text x="{px - 4:.2f}" y="{pos + 3:.2f}" text-anchor="end" font-size="10" fill="currentColor">{fmt.fixed(value, 0)}</text>'
+            f'<text x="{px - 9:.2f}" y="{pos + 4:.2f}" text-anchor="end" font-size="11" fill="currentColor">{fmt.fixed(value, 0)}</text>'
         )
     out.append(
         f'<text x="{px + pw / 2:.2f}" y="{py + ph + 14:.2f}" text-anchor="middle" font-size="11" fill="currentColor">x₁</text>'
     )
     out.append(
-        f'<text x="{px - 6:.2f}" y="{py + ph / 2:.2f}" text-anchor="end" font-size="11" fill="currentColor">x₂</text>'
+        f'<text x="{px - 9:.2f}" y="{py + ph / 2:.2f}" text-anchor="end" font-size="11" fill="currentColor">x₂</text>'
     )
     out.append("</g>")
     return out
@@ -418,8 +487,8 @@ def _input_panel(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     rows = math.ceil(n / cols)
     cell = min(pw / cols, ph / rows)
     out = [
-        f'<g data-role="input-panel" shape-rendering="crispEdges"><text x="{px:.2f}" y="{py - 14:.2f}" font-size="12" '
-        f'fill="currentColor">input x of the sample ({n} values)</text>'
+        f'<g data-role="input-panel" shape-rendering="crispEdges"><text data-role="panel-title" x="{px:.2f}" '
+        f'y="{py - 14:.2f}" font-size="12" font-weight="bold" fill="currentColor">{escape(panel_title(scene, sample))}</text>'
     ]
     lo, hi = input_range(scene)
     pal = scene.style.palette
@@ -436,12 +505,49 @@ def _input_panel(scene: Scene, lay: Layout, sample: int, uid: str) -> list[str]:
     return out
 
 
-def points_markup(scene: Scene) -> str:
+def panel_title(scene: Scene, sample: int) -> str:
+    """The input panel's title (:func:`rules.input_title`): a classifier's true and
+    predicted class of the sample."""
+    names = class_names(scene)
+    if names is None:
+        return rules.input_title(scene.widths[0], "", "")
+    y, p = true_class(scene, sample), predicted(scene, sample)
+    known = math.isfinite(y) and 0 <= int(y) < len(names)
+    return rules.input_title(
+        scene.widths[0], names[int(y)] if known else "", names[p] if p >= 0 else ""
+    )
+
+
+_POINTS: dict[int, tuple] = {}  # id(X) -> (a weak ref to X, {key: (targets, markup)})
+
+
+def points_markup(scene: Scene, fit_width: float | None = None) -> str:
     """The data points of the plane coloured by their targets (inside its points group)."""
+    return _points(scene, layout_of(scene, fit_width))
+
+
+def _points(scene: Scene, lay: Layout) -> str:
+    """Kept per inputs, targets, palette and plane, as every picture of them shares it (a
+    saved page's variants, the frames of an animation)."""
     grid = scene.grid
-    if grid is None:
+    if grid is None or lay.plane is None:
         return ""
-    px, py, pw, ph = layout_of(scene).plane
+    key = (tuple(scene.style.palette.colors), scene.plane_range, lay.plane,
+           float(grid.xs[0]), float(grid.xs[-1]), float(grid.ys[0]), float(grid.ys[-1]))  # fmt: skip
+    entry = _POINTS.get(id(scene.X))
+    if entry is None or entry[0]() is not scene.X:
+        entry = _POINTS[id(scene.X)] = (weakref.ref(scene.X), {})
+        weakref.finalize(scene.X, _POINTS.pop, id(scene.X), None)
+    kept = entry[1]
+    if key in kept and kept[key][0] is scene.targets:
+        return kept[key][1]
+    kept[key] = (scene.targets, _points_markup(scene, lay.plane))
+    return kept[key][1]
+
+
+def _points_markup(scene: Scene, plane: tuple[float, float, float, float]) -> str:
+    grid = scene.grid
+    px, py, pw, ph = plane
     lo, hi = scene.plane_range
     x0, x1, y0, y1 = (float(v) for v in (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]))
     out = []
@@ -502,10 +608,10 @@ def _chart(scene: Scene, lay: Layout) -> list[str]:
             f'<polyline data-series="{name}" points="{pts}" fill="none" stroke="currentColor" stroke-width="1.5"{dash}/>'
         )
     out.append(
-        f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="10" fill="currentColor">{10**top:.3g}</text>'
+        f'<text x="{x + 4:.2f}" y="{y + 12:.2f}" font-size="11" fill="currentColor">{10**top:.3g}</text>'
     )
     out.append(
-        f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="10" fill="currentColor">{10**bottom:.3g}</text>'
+        f'<text x="{x + 4:.2f}" y="{y + h - 4:.2f}" font-size="11" fill="currentColor">{10**bottom:.3g}</text>'
     )
     mx = epoch_marker_x(scene.epoch, n, lay.chart)
     out.append(
@@ -513,7 +619,7 @@ def _chart(scene: Scene, lay: Layout) -> list[str]:
     )
     last = f"epoch {n}: {loss[-1]:.3g}" + (" (dashed: test)" if len(series) > 1 else "")
     out.append(
-        f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="10" fill="currentColor">{last}</text>'
+        f'<text x="{x + w:.2f}" y="{y + h + 13:.2f}" text-anchor="end" font-size="11" fill="currentColor">{last}</text>'
     )
     out.append("</g>")
     return out

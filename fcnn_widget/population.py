@@ -35,6 +35,7 @@ from . import datasets, limits, network, training
 from . import history as history_mod
 from .datasets import Dataset
 from .model import FCNN, _train_targets, as_dataset
+from .regions import count_text
 
 __all__ = ["BEST_BY", "Population", "member_orders", "padded_members"]
 
@@ -148,7 +149,9 @@ class Population:
         return self.members[int(np.nanargmin(finals))]
 
     def describe(self) -> str:
-        text = f"{len(self)} × {self.members[0].describe()}"
+        first = self.members[0]
+        own, regions = first.describe(), count_text(first)  # its regions are its own alone
+        text = f"{len(self)} × {own.removesuffix(regions) if regions else own}"
         lrs = sorted({m.last_settings.lr for m in self.members if m.last_settings is not None})
         if len(lrs) > 1 and None not in lrs:
             text = text.replace(f" lr={self.members[0].last_settings.lr:g}", "")

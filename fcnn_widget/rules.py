@@ -114,6 +114,47 @@ def target_text(task: str, y: float, j: int) -> str:
     return f"y = {fmt.fixed(y, 2)}"
 
 
+def predicted_class(outputs: Sequence[float]) -> int:
+    """The class a classifier picks: its largest finite output (the first of equals); -1
+    when no output is finite.
+
+    >>> predicted_class([0.1, 0.7, 0.2]), predicted_class([float("nan")])
+    (1, -1)
+    """
+    best = -1
+    for j, v in enumerate(outputs):
+        v = float(v)
+        if math.isfinite(v) and (best < 0 or v > float(outputs[best])):
+            best = j
+    return best
+
+
+def class_mark(y: float, j: int, predicted: int) -> tuple[str, str]:
+    """The mark beside a classifier's output neuron j and its colour: "◀ y" for the true
+    class (label y; NaN: unknown), "◀ ŷ" for the predicted one, in the accent colour when
+    it is not the true one, "◀ y = ŷ" when they agree."""
+    y = float(y)
+    true = target_text("multiclass", y, j) if math.isfinite(y) else ""
+    if predicted != j:
+        return true, "currentColor"
+    return (true + " = ŷ", "currentColor") if true else ("◀ ŷ", ACCENT)
+
+
+def input_title(n_values: int, true_name: str, predicted_name: str) -> str:
+    """The input panel's title: the true and the predicted class where known ("": unknown),
+    ticked when they agree, crossed when not.
+
+    >>> input_title(64, "7", "3"), input_title(64, "", "")
+    ('input: true 7, predicted 3 ✗', 'input x of the sample (64 values)')
+    """
+    if not predicted_name:
+        return f"input x of the sample ({n_values} values)"
+    if not true_name:
+        return f"input: predicted {predicted_name}"
+    tick = "✓" if true_name == predicted_name else "✗"
+    return f"input: true {true_name}, predicted {predicted_name} {tick}"
+
+
 def formula_text(coefs: Sequence[float], lhs: str) -> str:
     """``lhs ≈ c₁·x₁ + … + c₀`` with 3 decimals (the intercept comes last in ``coefs``)."""
     parts = []
@@ -127,7 +168,7 @@ def formula_text(coefs: Sequence[float], lhs: str) -> str:
 
 
 def off_visibility(z: float) -> str:
-    """The cross over a ReLU-family unit: shown when the unit is off (not z > 0)."""
+    """The off mark (ring and badge) of a ReLU-family unit: shown when it is off (not z > 0)."""
     return "hidden" if z > 0 else "visible"
 
 

@@ -11,12 +11,13 @@ a :class:`Scene`; nothing downstream computes a network value again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
 from . import analysis, colors
+from .datasets import check_class_names
 from .model import FCNN
 from .samples import Samples, to_show
 from .settings import Style, make_style
@@ -64,6 +65,7 @@ class Scene:
     region_patterns: np.ndarray | None = None  # (regions, hidden units) bool: which are on
     response: np.ndarray | None = None  # (RESPONSE_GRID², cols): every neuron over the plane
     response_axes: tuple[np.ndarray, np.ndarray] | None = None
+    data_class_names: tuple[str, ...] | None = None  # the dataset's, if it names its classes
 
     @property
     def n_samples(self) -> int:
@@ -215,9 +217,33 @@ def build_scene(
         loss=np.asarray(record.loss, np.float32),
         test_loss=record.test_loss,
         epoch=record.epochs if epoch is None else int(epoch),
+        data_class_names=_dataset_class_names(model, samples),
     )
     _add_analysis(scene, model, params)
     return restyle(scene, style)
+
+
+def _dataset_class_names(model: FCNN, samples) -> tuple[str, ...] | None:
+    given = getattr(samples, "class_names", None) if samples is not None else None
+    own = getattr(model.dataset, "class_names", None) if model.dataset is not None else None
+    return given or own
+
+
+def class_names(scene: Scene) -> list[str] | None:
+    """A classifier's class names, in label order: the ``class_names`` setting, else the
+    dataset's, else 0..n-1; None for a regression or a binary classifier (one output).
+
+    >>> from fcnn_widget import FCNN
+    >>> class_names(build_scene(FCNN([4], dataset="quadrants")))
+    ['0', '1', '2', '3']
+    """
+    if scene.task != "multiclass":
+        return None
+    names = scene.style.class_names or scene.data_class_names
+    n = scene.widths[-1]
+    if names is None:
+        return [str(i) for i in range(n)]
+    return list(check_class_names(names, "multiclass", n))
 
 
 def _add_analysis(scene: Scene, model: FCNN, params) -> None:
@@ -302,3 +328,41 @@ def _plane_range(scene: Scene) -> tuple[float, float]:
         m = max(abs(lo), abs(hi))
         lo, hi = -m, m
     return lo, hi
+
+
+def shared_ranges(scenes: list[Scene]) -> list[Scene]:
+    """The scenes with colour ranges common to all of them: each group's range (by name:
+    "a", "z1", ...) is the union of that group's range in every scene that has it, row by
+    row (the scenes show the same samples), and so is the plane's. The scenes themselves
+    are left as they are (pure): a colour then means one value in every picture.
+
+    >>> from fcnn_widget import FCNN
+    >>> a, b = build_scene(FCNN([4], dataset="prod")), build_scene(FCNN([5, 5], dataset="prod"))
+    >>> sa, sb = shared_ranges([a, b])
+    >>> bool((sa.ranges == sb.ranges).all()), bool((sa.ranges[..., 0] <= a.ranges[..., 0]).all())
+    (True, True)
+    """
+    if not scenes:
+        return []
+    rows = {s.ranges.shape[0] for s in scenes}
+    if len(rows) > 1:
+        raise ValueError(f"the scenes' ranges have different rows {sorted(rows)}: not one scope")
+    lo: dict[str, np.ndarray] = {}
+    hi: dict[str, np.ndarray] = {}
+    for s in scenes:
+        for g, name in enumerate(s.group_names):
+            r = s.ranges[:, g]
+            lo[name] = np.minimum(lo[name], r[:, 0]) if name in lo else r[:, 0]
+            hi[name] = np.maximum(hi[name], r[:, 1]) if name in hi else r[:, 1]
+    plane = [s.plane_range for s in scenes if s.grid is not None]
+    plane_range = (min(p[0] for p in plane), max(p[1] for p in plane)) if plane else None
+    out = []
+    for s in scenes:
+        ranges = np.stack(
+            [np.stack([lo[n], hi[n]], axis=-1) for n in s.group_names], axis=1
+        ).astype(np.float32)
+        changes = {"ranges": ranges}
+        if s.grid is not None:
+            changes["plane_range"] = plane_range
+        out.append(replace(s, **changes))
+    return out

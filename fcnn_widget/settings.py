@@ -30,6 +30,8 @@ from matplotlib.colors import Colormap
 from . import colors, files, limits
 
 THEMES = ("light", "dark")
+PRESETS = ("notebook", "figure")  # the page with its controls, or the picture alone for print
+PARTS = ("network", "plane", "chart")  # what a picture shows (layout.PARTS); "plane": or the input
 MODES = ("network", "response")  # the `view` setting: neurons as circles, or as response maps
 
 
@@ -85,6 +87,34 @@ def _side(name: str, value: Any) -> float | None:
     """A picture's width or height in pixels: None (its natural size) or a positive number."""
     limits.check_size(value, name)
     return value
+
+
+def _names(name: str, value: Any) -> tuple[str, ...] | None:
+    """None, or a list of strings (each one XML can hold)."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise SettingError(f"{name} must be a list of strings or None, got {value!r}")
+    for item in value:
+        if not isinstance(item, str):
+            raise SettingError(f"{name} must hold strings, got {item!r} in {list(value)!r}")
+        files.check_xml_text(item, name)
+    return tuple(value)
+
+
+def _parts(name: str, value: Any) -> tuple[str, ...]:
+    """Some of :data:`PARTS`, at least one, each once (kept in the table's order)."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise SettingError(
+            f"{name} must be a tuple of parts, some of {', '.join(PARTS)}; got {value!r}"
+        )
+    bad = [p for p in value if p not in PARTS]
+    if bad or not value or len(set(value)) != len(value):
+        what = f"unknown {name} {', '.join(map(repr, bad))}" if bad else f"{name} {list(value)!r}"
+        raise SettingError(
+            f"{what}; valid choices are {', '.join(PARTS)} (each at most once, at least one)"
+        )
+    return tuple(p for p in PARTS if p in value)
 
 
 def _colour(name: str, value: Any) -> str | None:
@@ -231,6 +261,26 @@ SETTINGS: tuple[Setting, ...] = (
         title="most edges drawn: past this, the strongest into each neuron",
         prefix="edges ≤ ",
     ),
+    Setting(
+        "class_names",
+        None,
+        _names,
+        "a classifier's class names, beside its output neurons (None: the dataset's, else 0..n-1)",
+    ),
+    Setting(
+        "preset",
+        "notebook",
+        _choice(PRESETS),
+        'how the widget is shown: "notebook" (with its controls) or "figure" (for print: '
+        "the picture alone, with its title and caption)",
+        choices=PRESETS,
+    ),
+    Setting(
+        "parts",
+        PARTS,
+        _parts,
+        "what the picture draws, some of: network, plane (or the input panel), chart",
+    ),
     Setting("title", "", _text, "a line of text above the picture"),
     Setting("caption", "", _text, "a line of text below the picture"),
     Setting(
@@ -317,6 +367,8 @@ _TRAIT_KINDS = {
     _optional_flag: lambda d: traitlets.Bool(d, allow_none=True),
     _text: lambda d: traitlets.Unicode(d),
     _palette: lambda d: traitlets.Unicode(d),
+    _names: lambda d: traitlets.List(traitlets.Unicode(), default_value=d, allow_none=True),
+    _parts: lambda d: traitlets.List(traitlets.Unicode(), default_value=list(d)),
 }
 
 
@@ -336,12 +388,13 @@ def traits() -> dict[str, traitlets.TraitType]:
     return out
 
 
-def page_schema() -> list[dict]:
-    """The controls the page builds, in order (js/controls.js reads this once)."""
+def page_schema(rows: tuple[Setting, ...] = SETTINGS) -> list[dict]:
+    """The controls the page builds, in order (js/controls.js reads this once); ``rows``:
+    the table's, or with a view's own rows (a comparison's ``shared_ranges``)."""
     keys = ("name", "control", "label", "group", "choices", "needs", "applies", "title", "prefix")
     return [
         {k: list(v) if isinstance(v, tuple) else v for k in keys if (v := getattr(s, k)) != ""}
-        for s in SETTINGS
+        for s in rows
         if s.control is not None
     ]
 

@@ -28,7 +28,7 @@ import numpy as np
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import colors, overlays, picture
+from . import colors, overlays, picture, region_map
 from .network import RELU_FAMILY
 from .scene import (
     KERNEL_BUDGET_BYTES,
@@ -79,6 +79,7 @@ class Meta(TypedDict):
     """What the page knows of the shown scene besides its arrays (``_meta``)."""
 
     formula_lhs: list[str]  # the left side of each output's local formula
+    class_names: list[str] | None  # a classifier's class names (None: not a classifier)
     grid_n: int  # points per axis of the plane's grid (0: no plane)
     relu_family: bool
     x_range: list[float]  # the input panel's colour range
@@ -115,6 +116,7 @@ TRAITS: dict[str, str] = {
     "_grid_local": "array",  # the same per plane grid point
     "_region_ids": "array",  # int32 linear region per grid point
     "_region_patterns": "array",  # uint8 (regions, hidden units)
+    "_region_maps": "array",  # (regions, out, 3) each exact region's affine map, when drawn
     "_window": "list",  # first sample and count of the per-sample arrays
     "_timeline": "array",  # (epochs, timeline_stride) for _timeline_sample
     "_timeline_sample": "int",
@@ -124,6 +126,7 @@ TRAITS: dict[str, str] = {
     "_palettes": "list",
     "_luts": "dict",  # the tables of the palettes offered, so the page recolours at once
     "_schema": "list",  # the setting controls (settings.page_schema)
+    "_page_width": "int",  # how wide the page shows the widget (0: not known): its layout
 }
 
 
@@ -141,11 +144,12 @@ def traits() -> dict[str, traitlets.TraitType]:
     return {name: make[kind]() for name, kind in TRAITS.items()}
 
 
-def meta(scene: Scene, uid: str) -> Meta:
-    lay = picture.layout_of(scene)
+def meta(scene: Scene, uid: str, fit_width: float | None = None) -> Meta:
+    lay = picture.layout_of(scene, fit_width)
     grid = scene.grid
     return {
         "formula_lhs": [overlays.formula_lhs(scene, j) for j in range(scene.widths[-1])],
+        "class_names": picture.class_names(scene),
         "grid_n": 0 if grid is None else len(grid.xs),
         "relu_family": scene.activation in RELU_FAMILY,
         "x_range": list(picture.input_range(scene)),
@@ -169,7 +173,7 @@ def meta(scene: Scene, uid: str) -> Meta:
         "epoch": scene.epoch,
         "chart": list(lay.chart),
         "plane": None
-        if grid is None
+        if grid is None or lay.plane is None
         else {
             "rect": list(lay.plane),
             "domain": [
@@ -198,24 +202,50 @@ def window(scene: Scene, start: int, length: int) -> dict[str, Any]:
     }
 
 
-def frame(
-    scene: Scene, sample: int, uid: str, start: int, length: int, points: bool = False
+def frame_data(
+    scene: Scene, uid: str, start: int, length: int, fit_width: float | None = None
 ) -> dict[str, Any]:
-    """The shown epoch: the window's values, the parameters, ranges and the picture (the
-    plane's points only when asked: they change with the style, not with training)."""
+    """A frame's arrays and meta without its picture (a comparison draws one for all)."""
     flat = [np.ravel(a) for W, b in scene.params for a in (W, b)]
-    out = {
+    return {
         **window(scene, start, length),
         "_params": Buffer.of(np.concatenate(flat), np.float32),
         "_grid_local": Buffer.of(scene.grid_local, np.float32),
-        "_region_ids": Buffer.of(scene.region_ids, np.int32),
-        "_region_patterns": Buffer.of(scene.region_patterns, np.uint8),
-        "_meta": meta(scene, uid),
-        "_svg": picture.to_svg(scene, sample, uid=uid, points=False),
+        **region_arrays(scene),
+        "_meta": meta(scene, uid, fit_width),
+    }
+
+
+def frame(
+    scene: Scene,
+    sample: int,
+    uid: str,
+    start: int,
+    length: int,
+    points: bool = False,
+    fit_width: float | None = None,
+) -> dict[str, Any]:
+    """The shown epoch: the window's values, the parameters, ranges and the picture laid
+    out for ``fit_width`` (the page's width; None: natural) (the plane's points only when
+    asked: they change with the style and the layout, not with training)."""
+    out = {
+        **frame_data(scene, uid, start, length, fit_width),
+        "_svg": picture.to_svg(scene, sample, uid=uid, points=False, fit_width=fit_width),
     }
     if points:
-        out["_points"] = picture.points_markup(scene)
+        out["_points"] = picture.points_markup(scene, fit_width)
     return out
+
+
+def region_arrays(scene: Scene) -> dict[str, Any]:
+    """Each grid point's linear region and each region's pattern and map: of the exact
+    partition when the picture draws it (:func:`fcnn_widget.region_map.page_arrays`)."""
+    ids, patterns, maps = region_map.page_arrays(scene)
+    return {
+        "_region_ids": Buffer.of(ids, np.int32),
+        "_region_patterns": Buffer.of(patterns, np.uint8),
+        "_region_maps": Buffer.of(maps, np.float32),
+    }
 
 
 def timeline(tl: Timeline, style: Style, sample: int) -> dict[str, Any]:
@@ -349,5 +379,5 @@ def page(src: Source, *, with_timeline: bool = True) -> dict[str, Any]:
     out.update(history(src.timeline), _progress=src.progress)
     if with_timeline:
         out.update(timeline(src.timeline, style, src.sample))
-    out.update(_palettes=list(src.palettes), _luts=src.luts, _schema=page_schema())
+    out.update(_palettes=list(src.palettes), _luts=src.luts, _schema=page_schema(), _page_width=0)
     return out

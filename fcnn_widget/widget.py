@@ -29,8 +29,10 @@ import optax
 import traitlets
 from matplotlib.colors import Colormap
 
-from . import adapters, analysis, export, hosts, live, picture, settings, state, static_repr
+from . import adapters, export, hosts, live, picture, region_map, settings, state, static_repr
 from . import scene as scenes
+from .animation import Animated, page_request
+from .datasets import check_class_names
 from .model import FCNN
 from .samples import Samples
 from .training import History
@@ -44,7 +46,7 @@ _Traits = type(anywidget.AnyWidget)(
 )
 
 
-class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
+class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
     """Show ``model`` for one of ``samples`` (default: the model's training data; also a
     ``Dataset``, an ``(X, y)`` pair or an array of inputs), at ``epoch`` (a recorded
     snapshot; default the latest, followed while training).
@@ -52,7 +54,8 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
     ``settings`` are the rows of :data:`fcnn_widget.settings.SETTINGS` that are traits:
     ``palette`` (any matplotlib colormap name or ``Colormap``), ``norm``, ``norm_scope``,
     ``symmetric``, ``robust``, ``show_values``, ``title``, ``caption``, ``view``,
-    ``show_lines``, ``show_regions``, ``show_matrices``, ``max_edges``. All are synced with the
+    ``show_lines``, ``show_regions``, ``show_matrices``, ``max_edges``, ``class_names``,
+    ``preset`` ("notebook" or "figure": the picture alone), ``parts``. All are synced with the
     page both ways. Every argument is checked before the widget opens its connection to the
     page, so a bad one leaves nothing behind.
     """
@@ -94,6 +97,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
             self.observe(self._on_style, names=list(settings.TRAIT_NAMES))
             self.observe(self._on_epoch, names=["epoch"])
             self.observe(self._on_sample, names=["sample"])
+            self.observe(self._on_page_width, names=["_page_width"])
             self.on_msg(self._on_page_message)
             model.add_listener(self._on_model)
         except BaseException:
@@ -186,7 +190,13 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
     def _valid_setting(self, proposal):
         name, value = proposal["trait"].name, proposal["value"]
         known = name == "palette" and value in self._colormaps.objects
-        return value if known else settings.check(name, value)
+        value = value if known else settings.check(name, value)
+        if name == "class_names" and value is not None and self.scene.task == "multiclass":
+            try:
+                check_class_names(value, "multiclass", self.scene.widths[-1])
+            except ValueError as error:
+                raise traitlets.TraitError(str(error)) from None
+        return value
 
     @traitlets.validate("sample")
     def _valid_sample(self, proposal):
@@ -211,7 +221,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
 
     def _page_state(self, sample: int, points: bool = False) -> dict:
         start, length = self._window_start, self._window_len
-        out = state.frame(self.scene, sample, self._uid, start, length, points=points)
+        out = state.frame(self.scene, sample, self._uid, start, length, points, self._fit_width())
         out.update(state.history(self.timeline), _progress=self._page_progress())
         if self._timeline_wanted:
             out.update(state.timeline(self.timeline, self.scene.style, sample))
@@ -280,7 +290,9 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
         with self._lock:
             if self.scene.epoch != change["new"]:  # else _on_model built this scene already
                 self.scene = self._scene(self.scene.style, change["new"])
-                self._push(state.frame(self.scene, self.sample, self._uid, *self._span()))
+                frame = state.frame(self.scene, self.sample, self._uid, *self._span(), False,
+                                    self._fit_width())  # fmt: skip
+                self._push(frame)
 
     def _on_sample(self, change):
         with self._lock, self.hold_sync():
@@ -292,6 +304,13 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
             if self._timeline_wanted:
                 self._push(state.timeline(self.timeline, self.scene.style, change["new"]))
 
+    def _on_page_width(self, change):
+        """The page shows the widget at another width: a new layout if it needs one."""
+        with self._lock:
+            old, new = (picture.layout_of(self.scene, change[k] or None) for k in ("old", "new"))
+            if (old.mode, old.width) != (new.mode, new.width):
+                self._push(self._page_state(self.sample, points=True))
+
     def _span(self) -> tuple[int, int]:
         return self._window_start, self._window_len
 
@@ -301,7 +320,14 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports):
             self.stop()
         elif kind == "timeline":  # the page starts scrubbing epochs
             self.want_timeline()
+        elif kind == "animate":  # the toolbar's animation button: render it, send the file
+            try:
+                name, data = page_request(self, content)
+            except (ValueError, TypeError, ImportError, MemoryError) as error:
+                self.send({"type": "animation", "error": str(error)})
+            else:
+                self.send({"type": "animation", "name": name}, buffers=[data])
         elif kind == "pick":  # a click on the plane, when the page holds a window of samples
-            picked = analysis.pick(self.scene.X, content.get("point"))
+            picked = region_map.pick(self.scene, content.get("point"), content.get("region"))
             if picked is not None:
                 self.sample = picked

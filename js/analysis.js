@@ -1,5 +1,5 @@
 // The analysis parts of the picture that follow the sample: the local linear formula and
-// the crosses on ReLU units that are off (overlays.py in Python draws them the same way).
+// the marks (ring and badge) on ReLU units that are off (overlays.py in Python draws them the same way).
 import { rowOf } from "./data.js";
 import { fixed } from "./format.js";
 import { formulaText, offVisibility } from "./rules.js";
@@ -14,7 +14,7 @@ export function mapAt(buffer, index, meta) {
 export function indexAnalysis(svg) {
   return {
     formulas: Array.from(svg.querySelectorAll('text[data-role="formula"]')).map((el) => ({ el, j: Number(el.dataset.output) })),
-    offMarks: Array.from(svg.querySelectorAll("path[data-off]")).map((el) => {
+    offMarks: Array.from(svg.querySelectorAll("g[data-off]")).map((el) => {
       const [k, i] = el.dataset.off.split("-").map(Number);
       return { el, slot: `z${k}`, index: i };
     }),
@@ -50,12 +50,13 @@ export function gridIndex(state, point) {
   return i < 0 || j < 0 || i >= n || j >= n ? -1 : i * n + j;
 }
 
-/** While the pointer is over the plane: the network's off marks of the region there. */
-export function showRegionPattern(parts, state, point) {
+/** While the pointer is over the plane: the network's off marks of the region there (the
+ * exact region `region` when the pointer is over one of its polygons, else the grid's). */
+export function showRegionPattern(parts, state, point, region = -1) {
   const g = gridIndex(state, point);
-  if (g < 0 || !state.regionPatterns.length) return false;
+  if ((g < 0 && region < 0) || !state.regionPatterns.length) return false;
   const hidden = state.meta.widths.slice(1, -1);
-  const row = state.regionIds[g] * hidden.reduce((a, b) => a + b, 0);
+  const row = (region >= 0 ? region : state.regionIds[g]) * hidden.reduce((a, b) => a + b, 0);
   const starts = hidden.map((_, k) => hidden.slice(0, k).reduce((a, b) => a + b, 0));
   for (const m of parts.offMarks) {
     const on = state.regionPatterns[row + starts[Number(m.slot.slice(1)) - 1] + m.index];
@@ -64,19 +65,30 @@ export function showRegionPattern(parts, state, point) {
   return true;
 }
 
-/** Hover text for a point of the plane: its region and local map (the kernel's grid). */
-export function describePoint(state, point) {
+/** Hover text for a point of the plane: its region and local map (the kernel's grid), or
+ * the exact region's map and pattern when the pointer is over its polygon. */
+export function describePoint(state, point, region = -1, pattern = "") {
   const { meta } = state;
+  if (region >= 0 && state.regionMaps.length) {
+    const d = meta.widths[0] + 1;
+    const map = mapAt(state.regionMaps, region, meta);
+    const lines = [];
+    for (let o = 0; o < meta.formula_lhs.length && o < 4; o++) {
+      lines.push(formulaText(map.subarray(o * d, (o + 1) * d), meta.formula_lhs[o]));
+    }
+    const where = `at x₁ = ${fixed(point[0], 2)}, x₂ = ${fixed(point[1], 2)}`;
+    return `${where}, region ${region} (exact linear region):\n${lines.join("\n")}\npattern ${pattern}`;
+  }
   const g = gridIndex(state, point);
   if (g < 0 || !state.gridLocal.length) return null;
   const d = meta.widths[0] + 1;
   const map = mapAt(state.gridLocal, g, meta);
   const where = `at x₁ = ${fixed(point[0], 2)}, x₂ = ${fixed(point[1], 2)}`;
-  const region = state.regionIds.length ? `, region ${state.regionIds[g]}` : "";
+  const regionText = state.regionIds.length ? `, region ${state.regionIds[g]}` : "";
   const kind = meta.relu_family ? "local linear map" : "local linearisation";
   const lines = [];
   for (let o = 0; o < meta.formula_lhs.length && o < 4; o++) {
     lines.push(formulaText(map.subarray(o * d, (o + 1) * d), meta.formula_lhs[o]));
   }
-  return `${where}${region} (${kind}):\n${lines.join("\n")}`;
+  return `${where}${regionText} (${kind}):\n${lines.join("\n")}`;
 }

@@ -142,7 +142,9 @@ export function buildTrainingBar({ onStop }) {
     progress.max = String(Math.max(1, p.total || 1));
     progress.value = String(p.done || 0);
     const counter = `epoch ${p.epoch ?? 0} (${p.done || 0}/${p.total || 0} this run)`;
-    text.textContent = running
+    text.textContent = running && p.task // a render (save_animation): its frames
+      ? `${p.task}… ${p.done || 0}/${p.total || 0} frames`
+      : running
       ? `training… ${counter} ${formatSeconds(p.seconds_left)}`
       : p.stopped ? `training ${p.stopped} at epoch ${p.epoch}` : "";
     error.textContent = p.error || "";

@@ -8,6 +8,7 @@ import { DARK_INK, INK_LETTERS, timelineRow } from "./rules.js";
  * What the kernel sends besides arrays, as `_meta` (fcnn_widget/state.py, class Meta).
  * @typedef {object} Meta
  * @property {string[]} formula_lhs  the left side of each output's local formula
+ * @property {string[] | null} class_names  a classifier's class names (null: not a classifier)
  * @property {number} grid_n  points per axis of the plane's grid (0: no plane)
  * @property {boolean} relu_family
  * @property {number[]} x_range  the input panel's colour range
@@ -76,6 +77,7 @@ export function readState(model) {
     gridLocal: floats(model.get("_grid_local")),
     regionIds: ints(model.get("_region_ids")),
     regionPatterns: arrayOf(model.get("_region_patterns"), "uint8"),
+    regionMaps: floats(model.get("_region_maps")), // (regions, out, 3) when drawn exactly
     timelineSample: model.get("_timeline_sample"),
     window: model.get("_window") || [0, meta.n_samples], // the samples the buffers hold
     epochs: ints(model.get("_epochs")),

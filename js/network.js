@@ -19,6 +19,7 @@ export function indexPicture(svg) {
       label: labels.get(`${el.dataset.kind}-${el.dataset.layer}-${el.dataset.index}`) || null,
     })),
     targets: pick("text[data-target]").map((el) => ({ el, index: Number(el.dataset.target) })),
+    panelTitle: svg.querySelector('text[data-role="panel-title"]'),
     sampleCaption: svg.querySelector('text[data-role="sample"]'),
     epochCaption: svg.querySelector('text[data-role="epoch"]'),
     epochMarker: svg.querySelector('line[data-role="epoch-marker"]'),
@@ -57,7 +58,7 @@ export function restyle(pic, state, src, withParams) {
     const [lo, hi] = meta.x_range;
     p.el.setAttribute("fill", rules.fillAndInk(src.value("x0", p.index), lo, hi, meta.colors, meta.ink, meta.uid)[0]);
   }
-  for (const t of pic.targets) t.el.textContent = targetText(state, src.sample, t.index);
+  restyleTargets(pic, state, src);
   if (pic.sampleCaption) pic.sampleCaption.textContent = rules.sampleCaption(src.sample, meta.n_samples);
   if (pic.epochCaption) pic.epochCaption.textContent = rules.epochCaption(src.epoch, state.loss.length);
   if (pic.epochMarker) {
@@ -81,6 +82,39 @@ export function recolour(pic, state, src, lut) {
   state.meta = { ...state.meta, colors: lut.colors, ink: lut.ink };
   for (const s of pic.stops) s.el.setAttribute("stop-color", lut.colors[s.entry]);
   restyle(pic, state, src, true);
+}
+
+/**
+ * The marks beside the output neurons: the target, or for a classifier the true and the
+ * predicted class (rules.classMark), and the input panel's title (picture.py the same).
+ */
+function restyleTargets(pic, state, src) {
+  const { meta } = state;
+  const names = meta.class_names;
+  if (!names) {
+    for (const t of pic.targets) t.el.textContent = targetText(state, src.sample, t.index);
+    if (pic.panelTitle) pic.panelTitle.textContent = rules.inputTitle(meta.widths[0], "", "");
+    return;
+  }
+  const last = meta.slots[meta.slots.length - 1];
+  const outputs = names.map((_, j) => src.value(last, j));
+  const predicted = rules.predictedClass(outputs);
+  const y = trueClass(state, src.sample);
+  for (const t of pic.targets) {
+    const [text, fill] = rules.classMark(y, t.index, predicted);
+    t.el.textContent = text;
+    t.el.setAttribute("fill", fill);
+  }
+  if (pic.panelTitle) {
+    const known = Number.isFinite(y) && y >= 0 && Math.trunc(y) < names.length;
+    pic.panelTitle.textContent = rules.inputTitle(meta.widths[0], known ? names[Math.trunc(y)] : "", predicted >= 0 ? names[predicted] : "");
+  }
+}
+
+/** The sample's label (NaN without targets). */
+function trueClass(state, sample) {
+  const width = state.meta.target_width;
+  return width ? state.targets[rowOf(state, sample) * width] : NaN;
 }
 
 /** The text beside output neuron j (picture.target_text in Python), "" with no targets. */

@@ -82,6 +82,35 @@ export function targetText(task, y, j) {
   return `y = ${fixed(y, 2)}`;
 }
 
+/** The class a classifier picks: its largest finite output (the first of equals); -1 if none. */
+export function predictedClass(outputs) {
+  let best = -1;
+  for (let j = 0; j < outputs.length; j++) {
+    const v = outputs[j];
+    if (Number.isFinite(v) && (best < 0 || v > outputs[best])) best = j;
+  }
+  return best;
+}
+
+/**
+ * The mark beside output neuron j and its colour: "◀ y" true class, "◀ ŷ" predicted (in
+ * the accent colour when it is not the true one), "◀ y = ŷ" when they agree.
+ * @returns {[string, string]}
+ */
+export function classMark(y, j, predicted) {
+  const truth = Number.isFinite(y) ? targetText("multiclass", y, j) : "";
+  if (predicted !== j) return [truth, "currentColor"];
+  return truth ? [`${truth} = ŷ`, "currentColor"] : ["◀ ŷ", ACCENT];
+}
+
+/** The input panel's title: the true and the predicted class where known ("": unknown). */
+export function inputTitle(nValues, trueName, predictedName) {
+  if (!predictedName) return `input x of the sample (${nValues} values)`;
+  if (!trueName) return `input: predicted ${predictedName}`;
+  const tick = trueName === predictedName ? "✓" : "✗";
+  return `input: true ${trueName}, predicted ${predictedName} ${tick}`;
+}
+
 /** `lhs ≈ c₁·x₁ + … + c₀` with 3 decimals (the intercept comes last in `coefs`). */
 export function formulaText(coefs, lhs) {
   const parts = [];
@@ -95,7 +124,7 @@ export function formulaText(coefs, lhs) {
   return `${lhs} ≈ ${parts.join(" ")}`;
 }
 
-/** The cross over a ReLU-family unit: shown when the unit is off (not z > 0). */
+/** The off mark (ring and badge) of a ReLU-family unit: shown when it is off (not z > 0). */
 export function offVisibility(z) {
   return z > 0 ? "hidden" : "visible";
 }

@@ -6,6 +6,7 @@
 // Palette and norm changes, which normally ask the kernel for a new picture, swap in a
 // variant precomputed in Python; settings the file holds no variants for are fixed.
 import widget from "./widget.js";
+import compare from "./compare.js";
 
 const STATE_SELECTOR = 'script[type="application/json"][data-fcnn-state]';
 const AXES = ["palette", "norm", "norm_scope"]; // the settings a variant is chosen by
@@ -123,6 +124,10 @@ export function createModel(doc, decode) {
   const encoded = { ...doc.state };
   const values = {};
   for (const [k, enc] of Object.entries(encoded)) values[k] = decode(enc);
+  // A comparison's panels travel flattened ("_panels.<i>.<key>"): the page reads a list.
+  if (doc.panels) {
+    values._panels = doc.panels.map((keys, i) => Object.fromEntries(keys.map((k) => [k, values[`_panels.${i}.${k}`]])));
+  }
   const listeners = new Map();
   const fixed = new Set(doc.fixed || []);
   const same = (a, b) => a === b || JSON.stringify(a) === JSON.stringify(b);
@@ -227,7 +232,8 @@ export async function mount(script) {
     const blob = await inflate(fromBase64(doc.blob), doc.codec);
     const model = createModel(doc, decoder(doc, blob));
     el.textContent = "";
-    const cleanup = await widget.render({ model, el });
+    const view = doc.widget === "compare" ? compare : widget;
+    const cleanup = await view.render({ model, el });
     lockControls(el, doc);
     const mounted = { model, el, cleanup };
     (window.fcnnWidgets ??= []).push(mounted);

@@ -1,16 +1,19 @@
 // fcnn-widget's front end: show the kernel-built picture, restyle it in the page when the
 // sample or the epoch changes, follow training live, and sync the controls with the kernel.
+import { buildPlayer } from "./player.js";
 import { decodeLut, frameSource, readState, rowOf, timelineFits, timelineSource } from "./data.js";
 import { indexPicture, recolour, restyle } from "./network.js";
 import { eventToData, moveRing, nearestSample } from "./plane.js";
 import { buildControls, buildEpochControl, buildTrainingBar } from "./controls.js";
 import { attachTooltip } from "./tooltip.js";
-import { buildToolbar } from "./toolbar.js";
+import { buildToolbar, download } from "./toolbar.js";
 import { describePoint, showRegionPattern } from "./analysis.js";
+import { indexRegions, nearestSampleIn, outlineSample, patternText, regionAt } from "./regions.js";
 import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
+import { followWidth } from "./width.js";
 
-const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_epochs", "_history", "_window"];
+const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_region_maps", "_epochs", "_history", "_window"];
 // What a move of the kernel's window of samples changes: no new picture, only its data.
 const WINDOW_KEYS = new Set(["_window", "_values", "_targets", "_ranges", "_local"]);
 // The timeline follows the selected sample: new data, but the drawn picture stays.
@@ -47,6 +50,7 @@ function render({ model, el }) {
   let epochIndex = state.epochs.length - 1; // which timeline entry the page shows
   let source = null;
   let pic = null;
+  let regions = null; // the exact regions' polygons, when the picture has them
   let epochTimer = null;
   // The epoch the page shows: the user's last pick, or the kernel's epoch trait. A frame the
   // kernel drew for an epoch the user has since left (a slow kernel answering an earlier
@@ -94,9 +98,47 @@ function render({ model, el }) {
   epochControl.bar.appendChild(epochNote);
   const training = buildTrainingBar({ onStop: () => send(model, { type: "stop" }) });
   controls.bar.appendChild(epochControl.bar);
+  // Play samples or epochs in the page (js/player.js): each step is a local restyle.
+  const sampleRange = () => state.meta.sample_limits || [0, state.meta.n_samples - 1];
+  const player = buildPlayer({
+    frames: (over) => {
+      if (over === "sample") { const [lo, hi] = sampleRange(); return { at: sample - lo, count: hi - lo + 1 }; }
+      askForTimeline();
+      return timelineFits(state, sample) && state.epochs.length > 1 ? { at: Math.max(0, epochIndex), count: state.epochs.length } : null;
+    },
+    go: (over, i) => {
+      if (over === "epoch") { wantedEpoch = state.epochs[i]; show(sample, i); return; }
+      const s = sampleRange()[0] + i;
+      show(s, epochIndex);
+      if (rowOf(state, s) < 0) setTrait("sample", s); // outside the page's window: the kernel moves it
+    },
+    done: (over) => (over === "sample" ? setTrait("sample", sample) : epochIndex >= 0 && setTrait("epoch", state.epochs[epochIndex])),
+  });
+  controls.bar.appendChild(player.bar);
+  // ⤓ GIF: the kernel renders what the player would play (save_animation), the page downloads it.
+  const record = document.createElement("button");
+  record.dataset.control = "record";
+  record.textContent = "⤓ GIF";
+  record.title = "render this animation in the kernel (save_animation) and download it as a GIF";
+  record.hidden = offline;
+  record.addEventListener("click", () => {
+    record.disabled = true;
+    send(model, { type: "animate", over: player.over(), fps: player.fps(), loop: player.loop(), format: "gif" });
+  });
+  player.bar.appendChild(record);
+  const onCustom = (msg, buffers) => {
+    if (!msg || msg.type !== "animation") return;
+    record.disabled = false;
+    record.title = msg.error ? `could not render: ${msg.error}` : "render this animation in the kernel (save_animation) and download it as a GIF";
+    if (!msg.error && buffers && buffers[0]) download(new Blob([buffers[0]], { type: "image/gif" }), msg.name);
+  };
+  model.on("msg:custom", onCustom);
+  const pauseOnTouch = (event) => { if (!player.bar.contains(event.target)) player.pause(); };
+  for (const type of ["pointerdown", "keydown", "input"]) controls.bar.addEventListener(type, pauseOnTouch, true);
   controls.bar.appendChild(buildToolbar({ picture: () => figure.querySelector("svg"), name: () => `fcnn-sample${sample}` }).bar);
   el.replaceChildren(controls.bar, training.bar, training.error, figure);
   const stopFitting = fitPicture(el, figure);
+  const stopFollowingWidth = followWidth(figure, (width) => setTrait("_page_width", width));
 
   /** Show a sample at a timeline entry: from the frame if it is that epoch, else the timeline. */
   function show(s, index) {
@@ -117,6 +159,7 @@ function render({ model, el }) {
     if (pic) {
       restyle(pic, state, source, !fromFrame);
       moveRing(pic.svg, state, sample);
+      if (regions) outlineSample(regions, state, sample);
     }
     // The slider stays where the user put it, also while the timeline is on its way.
     const scrubbable = !offline || timelineFits(state, sample);
@@ -136,6 +179,7 @@ function render({ model, el }) {
     const points = svg && svg.querySelector('g[data-role="points"]');
     if (points) points.innerHTML = model.get("_points");
     pic = svg ? indexPicture(svg) : null;
+    regions = svg ? indexRegions(svg) : null;
     controls.showSettings();
     const wanted = state.epochs.indexOf(wantedEpoch);
     show(sample, wanted >= 0 ? wanted : state.epochs.indexOf(state.meta.epoch));
@@ -160,13 +204,16 @@ function render({ model, el }) {
   const onData = Object.fromEntries(DATA_KEYS.map((key) => [key, () => scheduleDraw(key)]));
   const onTimeline = () => { state = readState(model); if (epochIndex >= 0) show(sample, epochIndex); };
   const onSampleTrait = () => { if (model.get("sample") !== sample) show(model.get("sample"), epochIndex); };
-  const onSettings = () => controls.showSettings();
+  // The figure preset: the picture alone (widget.css hides the controls), for print.
+  const onPreset = () => el.classList.toggle("fcnn-as-figure", model.get("preset") === "figure");
+  onPreset();
+  const onSettings = () => { controls.showSettings(); onPreset(); };
   const onEpochTrait = () => { wantedEpoch = model.get("epoch"); };
   const onProgress = () => training.show(model.get("_progress"));
   for (const key of DATA_KEYS) model.on(`change:${key}`, onData[key]);
   for (const key of TIMELINE_KEYS) model.on(`change:${key}`, onTimeline);
   // The settings the page shows: one per row of the kernel's table, and the palettes offered.
-  const settingKeys = [...controls.keys, "_palettes"];
+  const settingKeys = [...controls.keys, "_palettes", "preset"];
   for (const key of settingKeys) model.on(`change:${key}`, onSettings);
   model.on("change:sample", onSampleTrait);
   model.on("change:epoch", onEpochTrait);
@@ -174,14 +221,19 @@ function render({ model, el }) {
 
   const selectSample = (s) => { show(s, epochIndex); setTrait("sample", s); };
   const onClick = (event) => {
+    player.pause();
     if (!pic) return;
     const point = eventToData(pic.svg, state, event);
     if (!point) return;
     // The nearest of all samples: the page's own when it holds them all (or is a saved page,
     // which offers only those), else the kernel's pick, which moves the window to it.
+    // Inside an exact region: the nearest sample in that region, if it holds any.
     const all = state.window[1] >= state.meta.n_samples || state.meta.sample_limits;
-    if (all) selectSample(nearestSample(state, point));
-    else send(model, { type: "pick", point });
+    const region = regions ? regionAt(regions, pic.svg, event) : -1;
+    const inRegion = region >= 0 && all ? nearestSampleIn(regions, state, region, point) : -1;
+    if (inRegion >= 0) selectSample(inRegion);
+    else if (all) selectSample(nearestSample(state, point));
+    else send(model, region >= 0 ? { type: "pick", point, region } : { type: "pick", point });
   };
   // JupyterLab reads keys at the document in the capture phase (its shortcuts: Enter, digits,
   // arrows). Keys meant for this widget stop at the window, before that: all keys typed in
@@ -197,7 +249,14 @@ function render({ model, el }) {
       if (!(event.key === "Enter" && event.shiftKey) && event.key !== "Escape") event.stopPropagation();
       return;
     }
+    if (event.key === " " && !(target instanceof HTMLButtonElement)) { // space: play / pause
+      event.preventDefault();
+      event.stopPropagation();
+      player.toggle();
+      return;
+    }
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      player.pause();
       event.preventDefault();
       event.stopPropagation();
       controls.step(event.key === "ArrowRight" ? 1 : -1);
@@ -210,9 +269,11 @@ function render({ model, el }) {
   let patternShown = false;
   const describeAt = (event) => {
     const point = pic && eventToData(pic.svg, state, event);
-    if (point) patternShown = showRegionPattern(pic.analysis, state, point) || patternShown;
+    const region = point && regions ? regionAt(regions, pic.svg, event) : -1;
+    if (point) patternShown = showRegionPattern(pic.analysis, state, point, region) || patternShown;
     else if (patternShown) { patternShown = false; show(sample, epochIndex); }
-    return point ? describePoint(state, point) : null;
+    if (!point) return null;
+    return describePoint(state, point, region, region >= 0 ? patternText(state, region) : "");
   };
   const onLeave = () => { if (patternShown) { patternShown = false; show(sample, epochIndex); } };
   figure.addEventListener("mouseleave", onLeave);
@@ -222,6 +283,8 @@ function render({ model, el }) {
 
   return () => {
     clearTimeout(epochTimer);
+    player.cancel();
+    model.off("msg:custom", onCustom);
     for (const key of DATA_KEYS) model.off(`change:${key}`, onData[key]);
     for (const key of TIMELINE_KEYS) model.off(`change:${key}`, onTimeline);
     for (const key of settingKeys) model.off(`change:${key}`, onSettings);
@@ -234,6 +297,7 @@ function render({ model, el }) {
     dropTooltip();
     stopFollowingTheme();
     stopFitting();
+    stopFollowingWidth();
   };
 }
 

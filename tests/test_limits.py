@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import fcnn_widget
-from fcnn_widget import FCNN, datasets, history, limits, settings, training
+from fcnn_widget import FCNN, analysis, datasets, history, limits, settings, training
 from fcnn_widget.timeline import Timeline
 from fcnn_widget.training import check_history
 
@@ -230,7 +230,8 @@ def test_thinning_keeps_a_subset_as_the_level_halves():
 def test_a_long_fit_thins_its_snapshots_to_the_budget_and_keeps_the_curves(monkeypatch):
     monkeypatch.setattr(training, "SNAPSHOT_BUDGET_BYTES", 20_000)  # ~250 snapshots of 2-3-1
     model = FCNN([3], dataset=datasets.make("xor", 120, test_fraction=0.25))
-    assert model.describe() == "2-3-1 relu, untrained"
+    regions = len(analysis.exact_regions(model))
+    assert model.describe() == f"2-3-1 relu, untrained, {regions} linear regions"
     model.fit(epochs=3000)
     h = model.history
     r = h.record

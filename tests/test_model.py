@@ -8,7 +8,7 @@ import numpy as np
 import optax
 import pytest
 
-from fcnn_widget import FCNN, TrainingDiverged, datasets, training
+from fcnn_widget import FCNN, TrainingDiverged, analysis, datasets, training
 from fcnn_widget.datasets import Dataset
 
 # -- a plain NumPy network -------------------------------------------------------------------
@@ -184,7 +184,11 @@ def test_history_spans_fits_and_snapshots_the_right_epochs(small_chunks):
     assert np.isfinite(history.loss).all()
     assert history.accuracy is None and history.test_loss is None
     _assert_params_equal(history.snapshots[-1], model.params)
-    assert model.describe() == "2-4-1 relu, adam lr=0.005, 17 epochs, batch 100"
+    regions = len(analysis.exact_regions(model))  # the exact count of the plot domain
+    assert (
+        model.describe()
+        == f"2-4-1 relu, adam lr=0.005, 17 epochs, batch 100, {regions} linear regions"
+    )
 
     # a snapshot holds the parameters after its epoch: the same as a 6-epoch training
     short = FCNN([4], "relu", dataset="prod", seed=0)

@@ -50,7 +50,7 @@ def test_smooth_nets_show_the_tangent_labelled_as_such():
     assert shown.text == formula_text(np.append(coef[:, 0], intercept[0]), "ŷ")
 
 
-def test_off_units_are_crossed_and_dead_units_ringed(relu_model):
+def test_off_units_are_marked_and_dead_units_ringed(relu_model):
     w = FCNNWidget(relu_model, sample=10)
     svg = w.to_svg()
     z = relu_model.trace(relu_model.dataset.X).z
@@ -58,6 +58,15 @@ def test_off_units_are_crossed_and_dead_units_ringed(relu_model):
         if mark.get("data-off"):
             k, i = map(int, mark.get("data-off").split("-"))
             assert (mark.get("visibility") == "visible") == (not z[k][10, i] > 0)
+    # The mark leaves the value legible: its badge lies outside the unit's circle.
+    for badge in elements(svg, data_role="off-badge"):
+        bx, by, b = (float(badge.get(a)) for a in ("cx", "cy", "r"))
+        unit = min(
+            elements(svg, data_kind="a"),
+            key=lambda c: (float(c.get("cx")) - bx) ** 2 + (float(c.get("cy")) - by) ** 2,
+        )
+        gap = np.hypot(float(unit.get("cx")) - bx, float(unit.get("cy")) - by)
+        assert gap >= float(unit.get("r")) + b * 0.5
     dead = [(k, i) for k in (1, 2) for i in range(5) if not np.any(z[k][:, i] > 0)]
     rings = [
         (int(e.get("data-layer")), int(e.get("data-index")))
@@ -66,13 +75,44 @@ def test_off_units_are_crossed_and_dead_units_ringed(relu_model):
     assert rings == dead
 
 
-def test_region_map_counts_the_distinct_patterns_on_the_grid(relu_model):
+def test_region_map_draws_the_exact_regions_as_polygons(relu_model):
+    w = FCNNWidget(relu_model, show_regions=True)
+    svg = w.to_svg()
+    part = analysis.exact_regions(relu_model, ((-3.0, 3.0), (-3.0, 3.0)))
+    polygons = [
+        e
+        for e in elements(svg, data_role=None)
+        if e.tag.endswith("polygon") and e.get("data-region") and e.get("data-role") is None
+    ]
+    assert len(polygons) == len(part)
+    (count,) = elements(svg, data_role="region-count")
+    assert count.get("data-exact") == "1" and int(count.get("data-count")) == len(part)
+    assert not elements(svg, data_role="regions")  # no raster image
+    # The raster estimate's distinct patterns are all among the exact regions'.
+    xs, ys = w.scene.grid.xs, w.scene.grid.ys
+    patterns = analysis.activation_pattern(relu_model, analysis.grid_points(xs, ys))
+    distinct = np.unique(np.concatenate(patterns, axis=1), axis=0)
+    assert len(part) >= len(distinct)
+    ids = np.frombuffer(w._region_ids, np.int32)
+    assert ids.min() >= 0 and ids.max() < len(part)
+    maps = np.frombuffer(w._region_maps, np.float32).reshape(len(part), 1, 3)
+    np.testing.assert_allclose(maps[:, 0, :2], part.coef[:, :, 0], rtol=1e-5, atol=1e-6)
+
+
+def test_region_map_over_its_budget_keeps_the_raster_and_says_so(relu_model, monkeypatch):
+    from fcnn_widget import region_map
+
+    monkeypatch.setattr(region_map, "PICTURE_REGIONS", 3)
     w = FCNNWidget(relu_model, show_regions=True)
     (image,) = elements(w.to_svg(), data_role="regions")
     xs, ys = w.scene.grid.xs, w.scene.grid.ys
     patterns = analysis.activation_pattern(relu_model, analysis.grid_points(xs, ys))
     distinct = np.unique(np.concatenate(patterns, axis=1), axis=0)
     assert int(image.get("data-count")) == len(distinct)
+    (count,) = elements(w.to_svg(), data_role="region-count")
+    assert count.get("data-exact") == "0" and "over 3 regions: raster estimate" in "".join(
+        count.itertext()
+    )
     ids = np.frombuffer(w._region_ids, np.int32)
     assert len(np.unique(ids)) == len(distinct)
 
@@ -118,3 +158,21 @@ def test_weight_matrices_have_one_cell_per_weight(relu_model):
     )
     assert np.float32(float(cell.get("data-value"))) == relu_model.params[1][0][3, 1]
     assert re.search(r"W⁽²⁾ 5×5", svg)
+
+
+def test_the_samples_region_is_outlined_and_classification_draws_its_boundary():
+    from fcnn_widget import FCNN
+
+    model = FCNN([5, 5], "relu", dataset="circle", seed=0)
+    model.fit(20, lr=0.01)
+    w = FCNNWidget(model, show_regions=True, sample=7)
+    svg = w.to_svg()
+    part = analysis.exact_regions(model, ((-3.0, 3.0), (-3.0, 3.0)))
+    (outline,) = elements(svg, data_role="sample-region")
+    r = int(part.locate(model.dataset.X[7:8].astype(np.float64))[0])
+    assert int(outline.get("data-region")) == r
+    (polygon,) = [e for e in elements(svg, data_region=str(r)) if e.get("data-role") is None]
+    assert outline.get("points") == polygon.get("points")
+    (boundary,) = elements(svg, data_role="decision-boundary")
+    assert boundary.get("d").count("L") >= len(part.decision_boundary())
+    assert "linear region" in model.describe()

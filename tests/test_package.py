@@ -73,7 +73,9 @@ def test_an_unwritable_home_means_no_cache_not_an_error(tmp_path):
     assert fresh(home)[:2] == [None, 1.0]
 
 
-@pytest.mark.parametrize("name", ["py.typed", "static/widget.js", "static/standalone.js"])
+@pytest.mark.parametrize(
+    "name", ["py.typed", "static/widget.js", "static/standalone.js", "static/compare.js"]
+)
 def test_the_package_ships_its_files(name):
     assert (ROOT / "fcnn_widget" / name).is_file()
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")

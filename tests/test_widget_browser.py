@@ -123,33 +123,32 @@ def test_analysis_overlays_hover_formula_and_response_view(widget_page):
     nb.execute(
         "w.sample = 1027; w.show_lines = True; w.show_regions = True; w.show_matrices = True"
     )
-    root.locator('image[data-role="regions"]').wait_for()
-    count = int(root.locator('image[data-role="regions"]').get_attribute("data-count"))
-    assert count == nb.kernel_value("len(set(w.scene.region_ids.ravel().tolist()))")
+    root.locator('g[data-role="regions-exact"]').wait_for()
+    count = int(root.locator('text[data-role="region-count"]').get_attribute("data-count"))
+    assert count == nb.kernel_value("len(analysis.exact_regions(model))")
     assert root.locator('line[data-role="unit-line"]').count() >= 1
     assert root.locator('rect[data-role="wcell"]').count() == 2 * 5 + 5 * 5 + 5
-    # Hovering the plane shows the local map there, as the kernel computed it.
+    # Hovering the plane shows the exact region there: its affine map and pattern.
     box = root.locator('image[data-role="estimate"]').bounding_box()
     nb.page.mouse.move(box["x"] + 0.7 * box["width"], box["y"] + 0.25 * box["height"])
     tip = root.locator(".fcnn-tooltip")
     tip.wait_for(state="visible")
     text = tip.inner_text()
-    assert "local linear map" in text and "region" in text
+    assert "exact linear region" in text and "region" in text
     region = int(text.split("region ")[1].split(" ")[0])
-    formula = text.strip().splitlines()[-1]
-    # Every grid point of a region carries that region's one affine map.
-    same = nb.kernel_value(
-        f"sorted({{overlays.formula_text(w.scene.grid_local[g, 0], 'ŷ') for g in "
-        f"__import__('numpy').flatnonzero(w.scene.region_ids.ravel() == {region})}})"
+    formula = text.strip().splitlines()[1]
+    part = "analysis.exact_regions(model)"
+    assert formula == nb.kernel_value(
+        f"overlays.formula_text(__import__('numpy').append({part}[{region}].coef[:, 0], "
+        f"{part}[{region}].intercept[0]), 'ŷ')"
     )
-    assert formula in same
     # ...and the network shows that region's activation pattern while the pointer is there.
     marks = dict(
         root.evaluate(
-            "(el) => Array.from(el.querySelectorAll('path[data-off]')).map((p) => [p.dataset.off, p.getAttribute('visibility')])"
+            "(el) => Array.from(el.querySelectorAll('g[data-off]')).map((p) => [p.dataset.off, p.getAttribute('visibility')])"
         )
     )
-    pattern = nb.kernel_value(f"w.scene.region_patterns[{region}].tolist()")
+    pattern = nb.kernel_value(f"{part}.bits[{region}].tolist()")
     expected = {
         f"{k}-{i}": "hidden" if pattern[(k - 1) * 5 + i] else "visible"
         for k in (1, 2)

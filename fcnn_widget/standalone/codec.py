@@ -79,14 +79,17 @@ def encode_state(state: dict, variants: list[dict], fixed: list[str]) -> dict:
     ]
     # Tags in document order, the variants of each (another fill) side by side: deflate
     # finds them together, and a text's refs rise in small steps (stored as differences).
+    # Each distinct text split once (variants repeat most texts), each distinct tag's
+    # colour-free form computed once.
+    pieces = {text: _TOKEN_SPLIT.split(text) for text in dict.fromkeys(texts)}
+    free: dict[str, str] = {}
     first: dict[str, int] = {}
-    for text in texts:
-        for t in _TOKEN_SPLIT.split(text):
-            first.setdefault(_COLOUR.sub("#", t), len(first))
-    table = sorted(
-        {t for text in texts for t in _TOKEN_SPLIT.split(text)},
-        key=lambda t: (first[_COLOUR.sub("#", t)], t),
-    )
+    for tokens_of in pieces.values():
+        for t in tokens_of:
+            if t not in free:
+                free[t] = _COLOUR.sub("#", t)
+                first.setdefault(free[t], len(first))
+    table = sorted(free, key=lambda t: (first[free[t]], t))
     token_id = {t: i for i, t in enumerate(table)}
     ref_type = np.dtype("<u2") if len(table) < 2**16 else np.dtype("<u4")
     chunks = _Chunks()
@@ -135,7 +138,7 @@ def encode_state(state: dict, variants: list[dict], fixed: list[str]) -> dict:
             encoded = [binary(p, n, f"2 {key} {i}") for i, (p, n) in enumerate(parts)]
             return ["rows", split[0], [[e, w] for e, w in zip(encoded, split[1])]]
         if isinstance(value, str) and len(value) >= TEXT_MIN_CHARS:
-            refs = np.array([token_id[t] for t in _TOKEN_SPLIT.split(value)], np.int64)
+            refs = np.array([token_id[t] for t in pieces[value]], np.int64)
             refs = np.diff(refs, prepend=0).astype(ref_type)  # wraps: the page adds them up
             return ["text", chunks.add(refs.tobytes(), "1 " + key), ref_type.itemsize]
         plain = _plain(value)

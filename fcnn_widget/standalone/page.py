@@ -9,13 +9,15 @@ import html
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .. import colors, files
+from .. import colors, files, limits
 from .codec import FORMAT, LIMITS, encode_state
 from .collect import collect_state
 
+LARGE_PAGE_BYTES = 20 * 10**6  # a saved page past this warns, with its size, before writing
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
@@ -50,8 +52,15 @@ def to_html(
 def save_html(widget_or_model, path: str | os.PathLike, **options) -> Path:
     """Write :func:`to_html`'s page (``options`` as there) to ``path``, atomically: a failed
     save leaves the old file as it was. Returns the path."""
-    text = to_html(widget_or_model, **options)
-    return files.write_atomic(Path(path), files.encode_text(text, "the page"))
+    data = files.encode_text(to_html(widget_or_model, **options), "the page")
+    if len(data) > LARGE_PAGE_BYTES:
+        warnings.warn(
+            f"writing a saved page of {limits.human_bytes(len(data))} to {str(path)!r} (over "
+            f"{limits.human_bytes(LARGE_PAGE_BYTES)}): browsers open it slowly; fewer samples, "
+            "palettes=[...] or norms=[...] make it smaller",
+            stacklevel=3,
+        )
+    return files.write_atomic(Path(path), data)
 
 
 def read_html(path_or_text) -> dict:
@@ -101,14 +110,14 @@ def _json_for_script(doc: dict) -> str:
     )
 
 
-def _page(doc: dict, title: str, note: bool) -> str:
+def _page(doc: dict, title: str, note: bool, limits: str = LIMITS) -> str:
     js = _script_safe(_static("standalone.js"))
     css = _static("widget.css") + _PAGE_CSS
     if re.search(r"</style", css, re.I):
         raise ValueError("the widget's CSS contains </style")
     # An id of its own, so pages pasted into one document (a blog post) mount apart.
     target = "fcnn-widget-" + hashlib.sha1(doc["blob"].encode("ascii")).hexdigest()[:10]
-    footer = f'<p class="fcnn-note">{html.escape(LIMITS)}</p>\n' if note else ""
+    footer = f'<p class="fcnn-note">{html.escape(limits)}</p>\n' if note else ""
     return (
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

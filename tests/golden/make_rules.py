@@ -70,6 +70,12 @@ def cases() -> dict[str, list[list]]:
         "target_column": [[t, j] for t in ("regression", "binary", "multiclass") for j in (0, 3)],
         "target_text": targets,
         "formula_text": [[c, lhs] for c in coefs for lhs in ("ŷ", "logit ŷ", "z⁽²⁾₀")],
+        "predicted_class": [
+            [o]
+            for o in ([0.1, 0.7, 0.2], [1.0, 1.0], [NAN, 2.0, -INF], [NAN], [], [-3.0, -1.0, INF])
+        ],
+        "class_mark": [[y, j, p] for y in (0.0, 2.0, NAN) for j in (0, 1, 2) for p in (-1, 0, 2)],
+        "input_title": [[64, t, p] for t in ("", "7", "setosa") for p in ("", "7", "3")],
         "off_visibility": [[z] for z in (-1.0, -0.0, 0.0, 1e-30, 2.0, NAN)],
         "epoch_marker_x": [[e, n, CHART] for n in (0, 1, 2, 30, 1000) for e in (0, 1, 2, n)],
         "ring_position": [[x, y, *PLANE] for x in (-6.0, 0.0, 1.3, 6.0) for y in (-6.0, 2.2, 6.0)]

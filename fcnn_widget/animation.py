@@ -1,0 +1,641 @@
+"""Moving pictures: the network learning epoch by epoch, or one sample after another.
+
+Every frame is the picture :func:`fcnn_widget.picture.to_svg` draws for that epoch or sample
+(titles, captions, the epoch/sample label and the loss marker included). Formats follow the
+file's suffix: ``.gif`` (one global palette, so colours do not flicker), ``.webp`` (lossless)
+and ``.png`` (animated PNG) through Pillow; ``.mp4`` and ``.webm`` through imageio-ffmpeg
+(the ``video`` extra); ``.svg`` is one animated SVG (CSS keyframes) that plays in a browser
+and in an ``<img>``.
+
+Every raster frame is rasterised by resvg from its own whole picture, the very call
+:func:`fcnn_widget.export.save_png` makes, so frame k has ``save_png``'s pixels for that
+state (GIF maps them onto one global palette; lossy WebP and video approximate them). What
+does not change is not redone: the scenes come from the widget's timeline (one trace per
+epoch, already cached for scrubbing), a frame whose picture equals the previous one is not
+drawn again, and the animated SVG draws the geometry once and animates only what changes.
+
+>>> import tempfile, os
+>>> from fcnn_widget import FCNN, FCNNWidget
+>>> model = FCNN([3], dataset="prod"); _ = model.fit(epochs=3)
+>>> w = FCNNWidget(model)
+>>> path = w.save_animation(os.path.join(tempfile.mkdtemp(), "fit.gif"), width=300, progress=False)
+>>> from PIL import Image; Image.open(path).n_frames
+4
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import numbers
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from . import export, files, limits, picture, settings, state
+from .model import FCNN
+from .scene import Scene
+
+OVER = ("epoch", "sample")
+FORMATS = {
+    ".gif": "GIF",
+    ".webp": "WebP",
+    ".png": "animated PNG",
+    ".apng": "animated PNG",
+    ".mp4": "MP4 (H.264)",
+    ".webm": "WebM (VP9)",
+    ".svg": "animated SVG",
+}
+VIDEO = (".mp4", ".webm")
+MAX_FPS = 100
+MAX_FRAMES = 5000
+DEFAULT_WIDTH = 800
+DEFAULT_SAMPLE_FRAMES = 100  # over="sample" without samples=: this many, evenly spaced
+VIDEO_EXTRA = 'pip install "fcnn-widget[video]"'  # imageio + imageio-ffmpeg
+
+
+# -- arguments --------------------------------------------------------------------------------
+def check_format(path: str | os.PathLike) -> str:
+    """The animation format of ``path`` by its suffix (lower case), or a ValueError naming
+    the valid suffixes."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        valid = ", ".join(f"{s} ({name})" for s, name in FORMATS.items())
+        raise ValueError(
+            f"cannot tell the animation format of {str(path)!r}; valid suffixes: {valid}"
+        )
+    return suffix
+
+
+def check_over(over) -> str:
+    if over not in OVER:
+        raise ValueError(f"over must be one of {', '.join(map(repr, OVER))}, got {over!r}")
+    return over
+
+
+def check_fps(fps) -> float:
+    if (
+        isinstance(fps, bool)
+        or not isinstance(fps, numbers.Real)
+        or not (math.isfinite(fps) and 0 < fps <= MAX_FPS)
+    ):
+        raise ValueError(
+            f"fps must be a number of frames per second in (0, {MAX_FPS}], got {fps!r}"
+        )
+    return float(fps)
+
+
+def check_loop(loop) -> bool:
+    if not isinstance(loop, (bool, np.bool_)):
+        raise ValueError(f"loop must be True (play forever) or False (play once), got {loop!r}")
+    return bool(loop)
+
+
+def _check_indices(values, name: str, check: Callable[[int], int]) -> list[int]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValueError(
+            f"{name} must be an iterable of integers (a range or a list), got {values!r}"
+        )
+    out = [check(v) for v in values]
+    if not out:
+        raise ValueError(f"{name} is empty: give at least one")
+    if len(out) > MAX_FRAMES:
+        raise limits.TooLarge(f"{name}: {len(out):,} frames; the limit is {MAX_FRAMES:,}")
+    return out
+
+
+# -- the states to draw ------------------------------------------------------------------------
+@dataclass
+class Plan:
+    """What an animation draws: one scene and sample per frame, in order."""
+
+    scenes: list[Scene]
+    samples: list[int]
+    labels: list[str]  # what each frame shows ("epoch 40", "sample 12")
+
+
+def plan(
+    source, over: str = "epoch", *, epochs=None, samples=None, dressing: dict | None = None
+) -> Plan:
+    """The frames of an animation of ``source`` (a widget, or a model shown with the
+    defaults): every recorded epoch (or ``epochs``) at the widget's sample, or ``samples``
+    (default: up to 100 evenly spaced) at the widget's epoch."""
+    over = check_over(over)
+    if over == "epoch" and samples is not None:
+        raise ValueError('samples= is for over="sample"; over="epoch" draws the widget\'s sample')
+    if over == "sample" and epochs is not None:
+        raise ValueError('epochs= is for over="epoch"; over="sample" draws the widget\'s epoch')
+    src = _source(source)
+    style = src.scene.style
+    dressing = dict(dressing or {})
+    if dressing.get("background") == "theme":  # opaque: the theme's own background colour
+        theme = settings.check("theme", dressing.get("theme", style.theme))
+        dressing["background"] = picture.THEMES[theme]["bg"]
+    if dressing:
+        style = settings.restyled(style, **settings.check_options(dressing, export.DRESSING))
+    model = src.timeline.model
+    if over == "epoch":
+        chosen = src.timeline.epochs if epochs is None else epochs
+        chosen = _check_indices(chosen, "epochs", lambda e: state.check_epoch(model, e))
+        scenes = [state.scene_at(model, src.samples, style, src.timeline, e) for e in chosen]
+        return Plan(scenes, [src.sample] * len(chosen), [f"epoch {e}" for e in chosen])
+    shown = replace(src.scene, style=style)
+    if samples is None:
+        n = shown.n_samples
+        samples = range(0, n, max(1, math.ceil(n / DEFAULT_SAMPLE_FRAMES)))
+    chosen = _check_indices(samples, "samples", lambda s: picture.check_sample(s, shown))
+    return Plan([shown] * len(chosen), chosen, [f"sample {s}" for s in chosen])
+
+
+def _source(source) -> state.Source:
+    if isinstance(source, FCNN):
+        return state.open_source(source, style=settings.make_style())
+    if hasattr(source, "page_source"):
+        return source.page_source()
+    raise TypeError(f"expected an FCNNWidget or an FCNN, got {type(source).__name__}")
+
+
+def frame_svgs(p: Plan, uid: str = "fcnn-anim") -> list[str]:
+    """Each frame's picture as SVG text, all with one id prefix (ids do not change pixels,
+    and shared ids let the frames share their unchanged elements)."""
+    return [picture.to_svg(s, k, uid=uid) for s, k in zip(p.scenes, p.samples)]
+
+
+# -- rasterising ------------------------------------------------------------------------------
+_KEY = re.compile(r'\sdata-(?!value|count)[\w-]+="[^"]*"')
+
+
+def aligned_lines(svgs: list[str]) -> list[list[str]]:
+    """The frames' lines aligned element by element: line i of every frame draws the same
+    element (by its tag and ``data-*`` names, else its text), ``""`` where a frame has no
+    such element (a mark shown only at some epochs)."""
+    keyed = []
+    for svg in svgs:
+        seen: dict[str, int] = {}
+        rows = []
+        for line in svg.split("\n"):
+            tag = re.match(r"\s*(<[\w/:-]+)", line)
+            base = (
+                (tag.group(1) if tag else "") + "".join(_KEY.findall(line))
+                if _KEY.search(line)
+                else line
+            )
+            seen[base] = seen.get(base, 0) + 1
+            rows.append(((base, seen[base]), line))
+        keyed.append(rows)
+    order = [key for key, _ in keyed[0]]
+    where = {key: i for i, key in enumerate(order)}
+    for rows in keyed[1:]:
+        before = -1
+        for key, _ in rows:
+            if key not in where:
+                order.insert(before + 1, key)
+                where = {k: i for i, k in enumerate(order)}
+            before = where[key]
+    out = []
+    for rows in keyed:
+        have = dict(rows)
+        out.append([have.get(key, "") for key in order])
+    return out
+
+
+def rasterise(svg: str) -> np.ndarray:
+    """resvg's pixels of ``svg`` at its own size, as (h, w, 4) uint8 straight RGBA — the
+    very call :func:`fcnn_widget.export.svg_to_png` makes, so frame k is ``save_png`` of
+    that state."""
+    from PIL import Image
+
+    png = export.svg_to_png(svg, scale=1)
+    with Image.open(io.BytesIO(png)) as im:
+        return np.asarray(im.convert("RGBA"))
+
+
+def render(svgs: list[str], tick: Callable[[int], None] = lambda done: None) -> list[np.ndarray]:
+    """Every frame's pixels; a frame whose picture equals the one before is not drawn
+    again (epochs where nothing moved, samples shown twice)."""
+    out: list[np.ndarray] = []
+    for k, svg in enumerate(svgs):
+        out.append(out[-1] if k and svg == svgs[k - 1] else rasterise(svg))
+        tick(k + 1)
+    return out
+
+
+def _opaque(colour: str) -> bool:
+    from matplotlib.colors import to_rgba
+
+    try:
+        return to_rgba(colour)[3] == 1.0
+    except ValueError:
+        return False
+
+
+def flatten(rgba: np.ndarray, background: str) -> np.ndarray:
+    """``rgba`` (straight) over an opaque CSS colour, as (h, w, 3) uint8 — for formats
+    without transparency (GIF, video)."""
+    from matplotlib.colors import to_rgb
+
+    bg = np.asarray(to_rgb(background), np.float32) * 255.0
+    a = rgba[..., 3:].astype(np.float32) / 255.0
+    out = rgba[..., :3].astype(np.float32) * a + bg * (1.0 - a)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+# -- progress ---------------------------------------------------------------------------------
+class TextBar:
+    """A one-line progress bar on stderr (scripts)."""
+
+    def __init__(self, total: int, what: str) -> None:
+        self.total, self.what, self.began = total, what, time.perf_counter()
+
+    def __call__(self, done: int) -> None:
+        filled = round(30 * done / self.total)
+        elapsed = time.perf_counter() - self.began
+        sys.stderr.write(
+            f"\r{self.what} [{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total} {elapsed:.1f} s"
+        )
+        if done == self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+class PageBar:
+    """The widget's own progress bar (a notebook): the frames done, at most ~5 updates a
+    second; the bar shows how to stop (interrupt the kernel: nothing is written)."""
+
+    def __init__(self, widget, total: int, what: str) -> None:
+        self.widget, self.total, self.what, self.shown = widget, total, what, 0.0
+
+    def __call__(self, done: int) -> None:
+        now = time.perf_counter()
+        if done < self.total and now - self.shown < 0.2:
+            return
+        self.shown = now
+        bar = {"running": done < self.total, "done": done, "total": self.total,
+               "task": self.what, "stop_reachable": False, "epoch": self.widget.scene.epoch}  # fmt: skip
+        self.widget._push({"_progress": bar})
+
+    def close(self) -> None:
+        self.widget._push({"_progress": self.widget._page_progress()})
+
+
+def progress_bar(source, total: int, what: str, progress=None) -> Callable[[int], None]:
+    """How a render reports the frames done: ``progress`` False (not at all), a callable,
+    or None: a widget in a notebook shows it in its bar, elsewhere a text bar on stderr."""
+    from . import hosts
+
+    if progress is False:
+        return lambda done: None
+    if callable(progress):
+        return progress
+    if progress is not None:
+        raise ValueError(f"progress must be None, False or a callable, got {progress!r}")
+    if hasattr(source, "_push") and hosts.detect().name != "python":
+        return PageBar(source, total, what)
+    return TextBar(total, what)
+
+
+# -- writers ----------------------------------------------------------------------------------
+def save_animation(
+    source,
+    path: str | os.PathLike,
+    over: str = "epoch",
+    *,
+    epochs=None,
+    samples=None,
+    fps: float = 10,
+    width: float | None = DEFAULT_WIDTH,
+    loop: bool = True,
+    quality: int | None = 75,
+    progress=None,
+    **dressing,
+) -> Path:
+    """Write an animation of ``source`` (an :class:`~fcnn_widget.FCNNWidget` or an
+    :class:`~fcnn_widget.FCNN`) to ``path``; the format follows the suffix (:data:`FORMATS`).
+
+    ``over="epoch"`` plays every recorded epoch (or ``epochs``, e.g. ``range(0, 250, 5)``)
+    at the widget's sample; ``over="sample"`` plays ``samples`` (default: up to 100 evenly
+    spaced) at the widget's epoch. ``fps`` frames per second, ``width`` in pixels (the height
+    follows), ``loop`` forever or play once. ``dressing``: ``theme``, ``background``,
+    ``height``, ``title``, ``caption`` as :meth:`save_png`; an animation is drawn on the
+    theme's background colour unless ``background`` says otherwise (``"transparent"``
+    keeps WebP, APNG and SVG transparent; GIF and video are drawn on the theme's colour).
+    ``quality`` (1-100) is WebP's (lossy, the default 75 keeps blog files small; None:
+    lossless, each frame exactly ``save_png``'s pixels); GIF, APNG and SVG are lossless
+    (GIF: one 256-colour palette for every frame).
+    ``progress``: None (the widget's bar in a notebook, a text bar otherwise), False, or a
+    callable given the frames done. Ctrl-C stops it and leaves no file behind.
+    """
+    suffix = check_format(path)
+    data = animation_bytes(
+        source, suffix, over, epochs=epochs, samples=samples, fps=fps, width=width, loop=loop,
+        quality=quality, progress=progress, name=Path(path).name, **dressing,
+    )  # fmt: skip
+    return files.write_atomic(path, data)
+
+
+class Animated:
+    """The widget's animations (a mixin of :class:`~fcnn_widget.FCNNWidget`)."""
+
+    def save_animation(self, path, over: str = "epoch", **options) -> Path:
+        """Write the widget learning (``over="epoch"``: every recorded epoch, or ``epochs=``)
+        or one sample after another (``over="sample"``, ``samples=``) as an animation; the
+        format follows the suffix: .gif, .webp, .png (APNG), .mp4/.webm (the ``video``
+        extra), .svg (one animated SVG). ``fps``, ``width`` (default 800 px), ``loop``,
+        ``quality``; see :func:`save_animation`.
+
+        >>> w.save_animation("training.gif", epochs=range(0, 250, 5))  # doctest: +SKIP
+        """
+        return save_animation(self, path, over, **options)
+
+
+def animation_bytes(
+    source,
+    suffix: str,
+    over: str = "epoch",
+    *,
+    epochs=None,
+    samples=None,
+    fps: float = 10,
+    width: float | None = DEFAULT_WIDTH,
+    loop: bool = True,
+    quality: int | None = 75,
+    progress=None,
+    name: str = "animation",
+    **dressing,
+) -> bytes:
+    """The file :func:`save_animation` writes, as bytes (``suffix`` names the format)."""
+    suffix = check_format("x" + suffix)
+    fps, loop, quality = check_fps(fps), check_loop(loop), check_quality(quality)
+    limits.check_size(width, "width")
+    if suffix in VIDEO:
+        _video_modules()  # before any work: name the extra if it is missing
+    dressing = {"background": "theme", **dressing, "width": width}
+    p = plan(source, over, epochs=epochs, samples=samples, dressing=dressing)
+    first = picture.to_svg(p.scenes[0], p.samples[0], uid="fcnn-anim")
+    w, h = export.svg_size(first)
+    limits.check_pixels(w, h)
+    if suffix != ".svg":
+        limits.check_bytes(
+            4 * 4 * math.ceil(w) * math.ceil(h) * (len(p.samples) + 6),
+            f"{len(p.samples)} frames of {w:g} x {h:g} px",
+        )
+    svgs = frame_svgs(p)
+    style = p.scenes[0].style
+    background = style.background
+    if background in (None, "transparent") or not _opaque(background):
+        background = picture.THEMES[style.theme]["bg"]
+    tick = progress_bar(source, len(svgs), f"rendering {name}", progress)
+    try:
+        if suffix == ".svg":
+            data = animated_svg(svgs, fps, loop)
+            tick(len(svgs))
+        else:
+            data = encode(render(svgs, tick), suffix, fps, loop, background, quality)
+    finally:
+        if isinstance(tick, PageBar):
+            tick.close()
+    return data
+
+
+def page_request(widget, content: dict) -> tuple[str, bytes]:
+    """The page's toolbar asks for an animation of what it shows (``content``: ``over``,
+    ``fps``, ``loop``, ``format``): its file name and bytes, rendered here so the file is
+    exactly what :func:`save_animation` writes."""
+    fmt = str(content.get("format", "gif")).lower().lstrip(".")
+    over = content.get("over", "epoch")
+    name = f"fcnn-{over}s.{fmt}"
+    data = animation_bytes(
+        widget, "." + fmt, over, fps=content.get("fps", 10), loop=content.get("loop", True),
+        name=name,
+    )  # fmt: skip
+    return name, data
+
+
+def check_quality(quality) -> int | None:
+    if quality is None:
+        return None
+    if (
+        isinstance(quality, bool)
+        or not isinstance(quality, numbers.Integral)
+        or not 1 <= quality <= 100
+    ):
+        raise ValueError(
+            f"quality must be an integer 1..100 (lossy WebP) or None (lossless), got {quality!r}"
+        )
+    return int(quality)
+
+
+def encode(
+    images: list[np.ndarray],
+    suffix: str,
+    fps: float,
+    loop: bool,
+    background: str,
+    quality: int | None = 75,
+) -> bytes:
+    """The bytes of an animation of RGBA ``images`` in the format of ``suffix``."""
+    from PIL import Image
+
+    ms = 1000.0 / fps
+    out = io.BytesIO()
+    if suffix == ".gif":
+        rgb = [flatten(im, background) for im in images]
+        table = global_palette(rgb)
+        frames = [indexed(im, table) for im in rgb]
+        extra = {"loop": 0} if loop else {}
+        frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=round(ms), optimize=True, disposal=1, **extra)  # fmt: skip
+    elif suffix == ".webp":
+        frames = [Image.fromarray(im, "RGBA") for im in images]
+        frames[0].save(out, format="WEBP", save_all=True, append_images=frames[1:], duration=round(ms),
+                       loop=0 if loop else 1,
+                       **({"lossless": True, "method": 0} if quality is None else {"quality": quality, "method": 4}))  # fmt: skip
+    elif suffix in (".png", ".apng"):
+        frames = [Image.fromarray(im, "RGBA") for im in images]
+        frames[0].save(out, format="PNG", save_all=True, append_images=frames[1:], duration=round(ms),
+                       loop=0 if loop else 1, compress_level=6)  # fmt: skip
+    elif suffix in VIDEO:
+        return _video([flatten(im, background) for im in images], suffix, fps)
+    return out.getvalue()
+
+
+def global_palette(rgb: list[np.ndarray], exact: int = 96) -> np.ndarray:
+    """One 256-colour palette for every frame (GIF), so a colour keeps its index from frame
+    to frame: the ``exact`` most frequent colours of up to 12 frames spread over the
+    animation as they are (the background, text, flat fills), the rest by median cut;
+    as a (colours, 3) uint8 table."""
+    from PIL import Image
+
+    pick = np.unique(np.linspace(0, len(rgb) - 1, min(12, len(rgb))).round().astype(int))
+    pixels = np.concatenate([rgb[i].reshape(-1, 3) for i in pick])
+    keys = (
+        (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) | pixels[:, 2]
+    )
+    colours, counts = np.unique(keys, return_counts=True)
+    if len(colours) <= 256:
+        chosen = colours
+    else:
+        chosen = colours[np.argsort(-counts, kind="stable")[:exact]]
+        rest = pixels[~np.isin(keys, chosen)]
+        side = math.ceil(math.sqrt(len(rest)))
+        padded = np.concatenate([rest, np.repeat(rest[:1], side * side - len(rest), axis=0)])
+        cut = Image.fromarray(padded.reshape(side, side, 3).astype(np.uint8)).quantize(
+            colors=256 - len(chosen), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+        more = np.asarray(cut.getpalette()[: 3 * (256 - len(chosen))], np.int32).reshape(-1, 3)
+        chosen = np.concatenate([chosen, (more[:, 0] << 16) | (more[:, 1] << 8) | more[:, 2]])
+    return np.stack([(chosen >> 16) & 255, (chosen >> 8) & 255, chosen & 255], axis=1).astype(
+        np.uint8
+    )
+
+
+def indexed(rgb: np.ndarray, table: np.ndarray):
+    """``rgb`` as a palette image of ``table``: a colour of the palette keeps exactly its
+    entry (the background, text, flat fills); any other colour (anti-aliased edges, the
+    estimate's gradient) goes to Pillow's nearest entry on a 6-bit grid, which keeps it
+    steady from frame to frame, so the GIF's frame differences stay small."""
+    from PIL import Image
+
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(table.ravel().tolist())
+    out = Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE)
+    index = np.asarray(out).copy()
+    keys = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
+    table_keys = (
+        (table[:, 0].astype(np.int32) << 16) | (table[:, 1].astype(np.int32) << 8) | table[:, 2]
+    )
+    order = np.argsort(table_keys)
+    at = np.clip(np.searchsorted(table_keys[order], keys), 0, len(order) - 1)
+    exact = table_keys[order][at] == keys
+    index[exact] = order[at][exact]
+    fixed = Image.fromarray(index.astype(np.uint8), "P")
+    fixed.putpalette(np.asarray(out.getpalette()[: 3 * len(table)], np.uint8).ravel().tolist())
+    return fixed
+
+
+def _video_modules():
+    try:
+        import imageio.v2 as imageio
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            f"MP4 and WebM need imageio and imageio-ffmpeg, the optional 'video' extra: {VIDEO_EXTRA} "
+            "(or save a .gif, .webp, .png or .svg, which need nothing more)"
+        ) from None
+    return imageio
+
+
+def _video(rgb: list[np.ndarray], suffix: str, fps: float) -> bytes:
+    imageio = _video_modules()
+    h, w = rgb[0].shape[:2]
+    pad = ((0, h % 2), (0, w % 2), (0, 0))  # yuv420 needs even sides
+    codec = {".mp4": "libx264", ".webm": "libvpx-vp9"}[suffix]
+    with tempfile.TemporaryDirectory() as folder:
+        temp = os.path.join(folder, "video" + suffix)
+        params = ["-crf", "18"] + (["-b:v", "0"] if suffix == ".webm" else [])
+        writer = imageio.get_writer(temp, fps=fps, codec=codec, macro_block_size=1,
+                                    pixelformat="yuv420p", ffmpeg_params=params, ffmpeg_log_level="error")  # fmt: skip
+        try:
+            for im in rgb:
+                writer.append_data(np.pad(im, pad, mode="edge"))
+        finally:
+            writer.close()
+        return Path(temp).read_bytes()
+
+
+# -- the animated SVG -------------------------------------------------------------------------
+_PAINT = ("fill", "stroke", "stroke-width", "fill-opacity", "stroke-opacity", "opacity")
+_DATA = re.compile(r'\sdata-value="[^"]*"')
+
+
+def animated_svg(svgs: list[str], fps: float, loop: bool = True) -> bytes:
+    """One SVG that plays ``svgs`` (frames of one structure) at ``fps``: unchanged elements
+    once; an element whose paint changes once, with CSS keyframes of its paint; any other
+    changing element as one copy per distinct version, shown while it is the frame's."""
+    lines = aligned_lines(svgs)
+    n = len(svgs)
+    total = n / fps
+    runs = f"{total:.4g}s step-end {'infinite' if loop else '1 forwards'}"
+    css: list[str] = []
+    body: list[str] = []
+    shown_rules: dict[tuple, str] = {}
+
+    def at(k: int) -> str:
+        return f"{100 * k / n:.4g}%"
+
+    def visibility(frames: tuple[int, ...]) -> str:
+        if frames not in shown_rules:
+            name = f"v{len(shown_rules)}"
+            on = set(frames)
+            steps = [f"{at(k)}{{visibility:{'visible' if k in on else 'hidden'}}}"
+                     for k in range(n) if k == 0 or ((k in on) != (k - 1 in on))]  # fmt: skip
+            steps.append(f"100%{{visibility:{'visible' if n - 1 in on else 'hidden'}}}")
+            css.append(f"@keyframes {name}{{{''.join(steps)}}}.{name}{{animation:{name} {runs}}}")
+            shown_rules[frames] = name
+        return shown_rules[frames]
+
+    for i, first in enumerate(lines[0]):
+        column = [f[i] for f in lines]
+        if all(v == first for v in column):
+            body.append(first)
+            continue
+        plain = [_DATA.sub("", v) for v in column]
+        skeletons = {_paint_free(v) for v in plain}
+        if len(skeletons) == 1 and plain[0] and _single(plain[0]):
+            name = f"p{i}"
+            paints = [_paints(v) for v in plain]
+            steps = [
+                f"{at(k)}{{{_css(paints[k])}}}"
+                for k in range(n)
+                if k == 0 or paints[k] != paints[k - 1]
+            ]
+            steps.append(f"100%{{{_css(paints[-1])}}}")
+            css.append(f"@keyframes {name}{{{''.join(steps)}}}.{name}{{animation:{name} {runs}}}")
+            body.append(_with_class(plain[0], name))
+            continue
+        versions: dict[str, list[int]] = {}
+        for k, v in enumerate(plain):
+            if v:
+                versions.setdefault(v, []).append(k)
+        for v, ks in versions.items():
+            body.append(_with_class(v, visibility(tuple(ks))))
+    style = "<style>" + "".join(css) + "</style>"
+    root, rest = body[0], body[1:]
+    return files.encode_text("\n".join([root, style, *rest]), "svg")
+
+
+_ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
+_TAGS = re.compile(r"<(circle|line|rect|text|image|polyline|path)\b")
+
+
+def _single(line: str) -> bool:
+    return (
+        len(_TAGS.findall(line)) == 1
+        and line.strip().startswith("<")
+        and not line.strip().startswith("<g")
+    )
+
+
+def _paint_free(line: str) -> str:
+    return re.sub(rf'\s(?:{"|".join(_PAINT)})="[^"]*"', "", line)
+
+
+def _paints(line: str) -> dict[str, str]:
+    head = line.split(">", 1)[0]
+    return {k: v for k, v in _ATTR.findall(head) if k in _PAINT}
+
+
+def _css(paints: dict[str, str]) -> str:
+    return ";".join(f"{k}:{v}" for k, v in paints.items())
+
+
+def _with_class(line: str, name: str) -> str:
+    m = re.match(r"\s*<[\w:-]+", line)
+    return line[: m.end()] + f' class="{name}"' + line[m.end() :]
