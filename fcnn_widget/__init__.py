@@ -11,6 +11,7 @@ from ._version import __version__
 from .compare_widget import FCNNCompare
 from .datasets import Dataset
 from .model import FCNN, Trace
+from .population import Population
 from .training import History, TrainingBusy, TrainingDiverged
 from .widget import FCNNWidget
 
@@ -22,6 +23,7 @@ __all__ = [
     "Dataset",
     "FCNNWidget",
     "History",
+    "Population",
     "Trace",
     "TrainingBusy",
     "TrainingDiverged",

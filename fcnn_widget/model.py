@@ -266,22 +266,26 @@ class FCNN:
             batch,
             chunk,
             data.X_test is not None,
+            layout=network.layout_for(self.widths),
         )
         y = _train_targets(data.y, self.task)
         Xt = data.X_test if data.X_test is not None else data.X[:1]
         yt = _train_targets(data.y_test, self.task) if data.y_test is not None else y[:1]
         done = 0
         progress = self.progress = training.Progress(self.history.epochs, settings.epochs)
+        orders = training.epoch_orders(self.seed, self.history.epochs, chunk, len(data), batch)
         try:
             while done < settings.epochs:
                 if interrupts.seen:
                     raise KeyboardInterrupt
                 n_active = min(chunk, settings.epochs - done)
                 record = self.history.record
-                orders = training.epoch_orders(self.seed, record.epochs, chunk, len(data), batch)
                 (params, opt_state), metrics, per_epoch = run(
                     record.params, opt_state, orders, n_active, data.X, y, Xt, yt
                 )
+                if done + n_active < settings.epochs:  # the next shuffles while this chunk runs
+                    first = record.epochs + n_active
+                    orders = training.epoch_orders(self.seed, first, chunk, len(data), batch)
                 metrics = {k: np.asarray(v)[:n_active] for k, v in metrics.items()}
                 last = done + n_active == settings.epochs
                 self._commit_chunk(record, n_active, metrics, per_epoch, params, settings, last)
@@ -340,9 +344,12 @@ class FCNN:
         self._notify()
 
     # -- internals ------------------------------------------------------------------------------
-    def _commit_chunk(self, record, n_active, metrics, per_epoch, params, settings, last):
+    def _commit_chunk(
+        self, record, n_active, metrics, per_epoch, params, settings, last, budget=None
+    ):
         """Commit a chunk's metrics, snapshots and parameters as one new record; on a
-        non-finite loss or non-finite parameters keep the epochs before it and raise."""
+        non-finite loss or non-finite parameters keep the epochs before it and raise.
+        ``budget``: the snapshot bytes (default ``training.SNAPSHOT_BUDGET_BYTES``)."""
         host = jax.tree.map(np.asarray, per_epoch)  # one fetch per chunk
         loss = metrics["loss"]
         finite = np.isfinite(loss)
@@ -368,7 +375,7 @@ class FCNN:
             now,
             params_kept=last or bad.size > 0 or final % settings.snapshot_every == 0,
             stopped="diverged" if bad.size else None,
-            budget=training.SNAPSHOT_BUDGET_BYTES,
+            budget=training.SNAPSHOT_BUDGET_BYTES if budget is None else budget,
         )
         self.history._commit(new)
         if bad.size:

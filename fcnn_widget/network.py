@@ -56,12 +56,39 @@ def init_params(key, widths: Sequence[int]) -> list[tuple[jax.Array, jax.Array]]
     return params
 
 
-def logits(params, X, activation: str):
+# How a layer's ``a @ W`` is computed in training (see :func:`layout_for`): "dot" a matrix
+# product; "bms" broadcast-multiply-sum ``(a[..., :, None] * W).sum(-2)``, which XLA fuses
+# with its neighbours: faster on a CPU for tiny layers, where a dot is mostly call overhead.
+LAYOUTS = ("dot", "bms")
+BMS_MAX_WEIGHTS = 64  # the largest in * out of a layer "bms" is chosen for (measured)
+
+
+def layout_for(widths: Sequence[int], members: int = 0) -> str:
+    """The layer maths that trains this shape fastest (``bench/population.py`` measures
+    both): "bms" for one network (or a population of one) whose every layer is tiny, else
+    "dot" (vmapped over 16 or more ``members`` the elementwise form is 2-3x slower than the
+    batched dot, as the issue's measurements found too).
+
+    >>> layout_for([2, 5, 5, 1]), layout_for([2, 5, 5, 1], members=16), layout_for([64, 32, 10])
+    ('bms', 'dot', 'dot')
+    """
+    tiny = all(a * b <= BMS_MAX_WEIGHTS for a, b in itertools.pairwise(widths))
+    return "bms" if tiny and members <= 1 else "dot"
+
+
+def dense(a, W, layout: str = "dot"):
+    """``a @ W`` for ``a`` (..., in) and ``W`` (in, out), computed as ``layout`` says."""
+    if layout == "bms":
+        return (a[..., :, None] * W).sum(-2)
+    return a @ W
+
+
+def logits(params, X, activation: str, layout: str = "dot"):
     """The output layer's pre-activation z^(L)."""
     act = ACTIVATIONS[activation]
     a = X
     for k, (W, b) in enumerate(params):
-        z = a @ W + b
+        z = dense(a, W, layout) + b
         a = act(z) if k < len(params) - 1 else z
     return a
 
@@ -77,11 +104,11 @@ def forward_trace(params, X, activation: str, task: str):
     return zs, acts
 
 
-def loss_per_sample(params, X, y, activation: str, task: str):
+def loss_per_sample(params, X, y, activation: str, task: str, layout: str = "dot"):
     """MSE for regression, sigmoid / softmax cross-entropy on the logits for classification."""
     import optax
 
-    z = logits(params, X, activation)
+    z = logits(params, X, activation, layout)
     if task == "regression":
         return jnp.mean((z - y) ** 2, axis=-1)
     if task == "binary":

@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.flatten_util import ravel_pytree
 
 from . import network
 from .history import History, Record, check_history
@@ -235,11 +236,12 @@ def check_settings(epochs, lr, batch_size, optimizer, snapshot_every) -> Setting
 
 def init_optimizer(settings: Settings, params):
     """The transformation (one object per name, so compiled code is reused) and its state,
-    with the learning rate held in the state rather than baked into the program."""
+    with the learning rate held in the state rather than baked into the program. A named
+    optimizer's state is for all the parameters as one flat vector (see :func:`updates_flat`)."""
     if not isinstance(settings.optimizer, str):
         return settings.optimizer, settings.optimizer.init(params)
     tx = _named_optimizer(settings.optimizer)
-    state = tx.init(params)
+    state = tx.init(ravel_pytree(params)[0])
     state.hyperparams["learning_rate"] = jnp.asarray(settings.lr, jnp.float32)
     return tx, state
 
@@ -247,6 +249,14 @@ def init_optimizer(settings: Settings, params):
 @functools.cache
 def _named_optimizer(name: str) -> optax.GradientTransformation:
     return optax.inject_hyperparams(OPTIMIZERS[name])(learning_rate=1.0)
+
+
+def updates_flat(tx) -> bool:
+    """Whether ``tx`` updates the parameters as one flat vector: the named optimizers, which
+    act on each number alone, so the flat update is the per-layer one, in a few fused
+    operations a step instead of a few per layer. An optax object may mix layers (a global
+    norm clip, a per-layer mask): it gets the parameters as the list of layers."""
+    return any(tx is _named_optimizer(name) for name in OPTIMIZERS)
 
 
 def chunk_epochs(n_samples: int, batch_size: int, n_weights: int) -> int:
@@ -268,33 +278,49 @@ def epoch_orders(seed: int, first_epoch: int, count: int, n: int, batch_size: in
 
 
 @functools.lru_cache(maxsize=32)
-def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
+def compiled_chunk(
+    task, activation, tx, n, batch_size, chunk, has_test, members=False, layout="dot"
+):
     """A jitted ``run(params, opt_state, orders, n_active, X, y, Xt, yt)`` that trains
     ``n_active <= chunk`` epochs, epoch i visiting the samples in ``orders[i]`` (see
-    :func:`epoch_orders`), and returns the new state plus per-epoch metrics and params."""
+    :func:`epoch_orders`), and returns the new state plus per-epoch metrics and params.
+
+    ``members=True``: a population's chunk, the epoch ``jax.vmap``-ed over a leading member
+    axis of ``params``, ``opt_state`` and ``orders[i]`` (so orders are (chunk, K, padded) and
+    the metrics and params come back (chunk, K, ...)); each member trains as a lone fit.
+    ``layout``: how the training steps compute a layer (:func:`network.layout_for`)."""
     n_batches = -(-n // batch_size)
     padded = n_batches * batch_size
     # The last partial batch is kept: padded slots carry weight 0 in the batch mean.
     mask = (jnp.arange(padded) < n).astype(jnp.float32).reshape(n_batches, batch_size)
     is_class = task != "regression"
 
-    def batch_loss(params, Xb, yb, mb):
-        per = network.loss_per_sample(params, Xb, yb, activation, task)
-        return jnp.sum(per * mb) / jnp.maximum(jnp.sum(mb), 1.0)
+    flat = updates_flat(tx)
 
-    grad_fn = jax.value_and_grad(batch_loss)
+    def steps(params, opt_state, Xb, yb):
+        """An epoch's optimizer steps, on the flat parameter vector if ``flat``."""
+        p, unravel = ravel_pytree(params) if flat else (params, lambda q: q)
 
-    def step(state, batch):
-        params, opt_state = state
-        Xb, yb, mb = batch
-        loss, grads = grad_fn(params, Xb, yb, mb)
-        updates, opt_state = tx.update(grads, opt_state, params)
-        return (optax.apply_updates(params, updates), opt_state), loss * jnp.sum(mb)
+        def batch_loss(p, Xb, yb, mb):
+            per = network.loss_per_sample(unravel(p), Xb, yb, activation, task, layout)
+            return jnp.sum(per * mb) / jnp.maximum(jnp.sum(mb), 1.0)
+
+        grad_fn = jax.value_and_grad(batch_loss)
+
+        def step(state, batch):
+            p, opt_state = state
+            Xb, yb, mb = batch
+            loss, grads = grad_fn(p, Xb, yb, mb)
+            updates, opt_state = tx.update(grads, opt_state, p)
+            return (optax.apply_updates(p, updates), opt_state), loss * jnp.sum(mb)
+
+        (p, opt_state), losses = jax.lax.scan(step, (p, opt_state), (Xb, yb, mask))
+        return (unravel(p), opt_state), losses
 
     def epoch(state, order, X, y, Xt, yt):
         Xb = X[order].reshape(n_batches, batch_size, -1)
         yb = y[order].reshape((n_batches, batch_size) + y.shape[1:])
-        state, losses = jax.lax.scan(step, state, (Xb, yb, mask))
+        state, losses = steps(*state, Xb, yb)
         params = state[0]
         metrics = {"loss": jnp.sum(losses) / n}
         if has_test:
@@ -308,6 +334,9 @@ def compiled_chunk(task, activation, tx, n, batch_size, chunk, has_test):
                     network.correct(params, Xt, yt, activation, task)
                 )
         return state, metrics
+
+    if members:
+        epoch = jax.vmap(epoch, in_axes=(0, 0, None, None, None, None))
 
     @jax.jit
     def run(params, opt_state, orders, n_active, X, y, Xt, yt):
