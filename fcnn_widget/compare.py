@@ -21,7 +21,7 @@ from html import escape
 
 import numpy as np
 
-from . import adapters, fmt, overlays, picture, rules, settings
+from . import adapters, overlays, picture, rules, settings
 from . import scene as scenes
 from .model import FCNN
 from .samples import Samples
@@ -226,21 +226,10 @@ def to_svg(comp: Comparison, sample: int = 0, *, uid: str = "fcnn-cmp", points: 
     sample = picture.check_sample(sample, comp.scenes[0])
     lay = layout(comp)
     style = comp.style
-    theme = picture.THEMES[style.theme]
-    scale = (
-        (style.width / lay.width)
-        if style.width
-        else (style.height / lay.height)
-        if style.height
-        else 1
-    )
-    width = style.width or round(lay.width * scale)
-    height = style.height or round(lay.height * scale)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="fcnn-picture fcnn-compare" '
-        f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
-        f'width="{width}" height="{height}" font-family="{picture.FONT}" font-size="11" '
-        f'color="{theme["fg"]}" data-uid="{uid}" data-models="{len(comp.scenes)}">'
+        picture.svg_open(
+            lay, style, uid, "fcnn-picture fcnn-compare", f' data-models="{len(comp.scenes)}"'
+        )
     ]
     if style.background:
         out.append(

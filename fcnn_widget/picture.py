@@ -53,8 +53,15 @@ def to_svg(
     sample = check_sample(sample, scene)
     style = scene.style
     lay = layout_of(scene, fit_width)
-    theme = THEMES[style.theme]
-    # One side given: the other follows the picture's aspect ratio.
+    out = [svg_open(lay, style, uid)]
+    out += body(scene, sample, uid=uid, points=points, fit_width=fit_width)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def svg_open(lay: Layout, style, uid: str, classes: str = "fcnn-picture", extra: str = "") -> str:
+    """The root ``<svg>`` tag of a picture laid out as ``lay``: sized by ``style.width`` or
+    ``style.height`` (the other side follows the aspect ratio), else at 1 px per unit."""
     scale = (
         (style.width / lay.width)
         if style.width
@@ -64,17 +71,12 @@ def to_svg(
     )
     width = style.width or round(lay.width * scale)
     height = style.height or round(lay.height * scale)
-    out = [
-        (
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="fcnn-picture" '
-            f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
-            f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
-            f'color="{theme["fg"]}" data-uid="{uid}">'
-        ),
-    ]
-    out += body(scene, sample, uid=uid, points=points, fit_width=fit_width)
-    out.append("</svg>")
-    return "\n".join(out)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{classes}" '
+        f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
+        f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
+        f'color="{THEMES[style.theme]["fg"]}" data-uid="{uid}"{extra}>'
+    )
 
 
 def body(
