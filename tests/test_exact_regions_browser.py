@@ -77,7 +77,7 @@ def test_hovering_a_region_shows_its_formula_and_pattern(regions_page):
     assert lines[2] == f"pattern layer 1: {bits[0]}, layer 2: {bits[1]}"
     marks = dict(
         root.evaluate(
-            "(el) => Array.from(el.querySelectorAll('path[data-off]')).map((p) => [p.dataset.off, p.getAttribute('visibility')])"
+            "(el) => Array.from(el.querySelectorAll('g[data-off]')).map((p) => [p.dataset.off, p.getAttribute('visibility')])"
         )
     )
     expected = {
