@@ -107,7 +107,9 @@ def test_marimo_edit(browser, theme):
 
 def test_marimo_run_stops_a_long_fit_and_fits_a_narrow_window(browser):
     with MarimoServer("run", DEMO, theme="dark") as server:
-        page, widget = open_widget(browser, server, viewport={"width": 760, "height": 1000})
+        page, widget = open_widget(
+            browser, server, viewport={"width": 760, "height": 1700}
+        )  # narrow: the plane below
         assert widget.evaluate("(el) => el.dataset.hostTheme") == "dark"
         assert_readable(widget, "marimo run dark, 760 px")
         assert overflow(widget) == []
