@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import files, limits, picture, scene, settings, standalone
+from . import files, limits, picture, raster, scene, settings, standalone
 from .model import FCNN
 from .samples import Samples
 
@@ -72,7 +72,9 @@ def save_svg(svg: str, path: str | os.PathLike) -> Path:
 
 def svg_to_png(svg: str, scale: float = 2) -> bytes:
     """Rasterise SVG text with resvg at ``scale`` times its size (1, 2, 3, ...); the pixel
-    count is checked first (:func:`fcnn_widget.limits.check_pixels`)."""
+    count is checked first (:func:`fcnn_widget.limits.check_pixels`). The plane's data
+    points are drawn once per dataset and scale and placed as an image layer
+    (:func:`fcnn_widget.raster.prepared`)."""
     import resvg_py
 
     if not (
@@ -85,7 +87,7 @@ def svg_to_png(svg: str, scale: float = 2) -> bytes:
     _svg_bytes(svg)
     width, height = svg_size(svg)
     limits.check_pixels(width, height, scale)
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg, zoom=float(scale)))
+    return bytes(resvg_py.svg_to_bytes(svg_string=raster.prepared(svg, scale), zoom=float(scale)))
 
 
 def save_png(svg: str, path: str | os.PathLike, scale: float = 2) -> Path:

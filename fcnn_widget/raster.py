@@ -1,0 +1,156 @@
+"""What resvg is given for a picture: the plane's data points drawn once, as an image layer.
+
+The plane's data points (2,500 circles for the seed data, each filled and stroked) cost resvg
+more than the rest of a picture together: half of an 800 px frame. They are the same in every
+picture of one dataset (every epoch, every sample, every palette's variant at one size), so
+:func:`prepared` draws them apart, once per points group and scale, crops them to where they
+are and puts the crop in the points group's place as one ``<image>`` (nearest-neighbour, on
+the device pixel grid, so it is copied, not resampled). The z-order is kept: what is drawn
+before the points (the estimate, the region map) stays beneath them and what is drawn after
+(the ring, the axis labels) above. :func:`fcnn_widget.export.svg_to_png` rasterises every
+picture through here, so ``save_png`` and an animation's frames have the same pixels.
+
+Against resvg drawing the circles in place, the composited layer differs only on the points'
+pixels, by at most a few units per channel (rounding of the layer's own alpha; the test
+checks the bound): nothing a reader can see. Pictures that do not have exactly one points
+group in plain groups (a transform, an opacity or a clip around it) are left as they are.
+
+>>> from fcnn_widget import FCNN
+>>> from fcnn_widget.export import to_svg
+>>> svg = to_svg(FCNN([3], dataset="prod"), width=400)
+>>> layered = prepared(svg, 1)
+>>> svg.count("<circle") - layered.count("<circle") >= 2500, 'data-role="points-layer"' in layered
+(True, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import re
+from collections import OrderedDict
+
+import numpy as np
+
+CACHE_SIZE = 16  # points layers kept (one per dataset, plane and scale)
+MIN_POINTS = 32  # fewer circles than this: drawn in place (a layer would not pay)
+_MARGIN = 2.0  # device px around the circles' own extent (anti-aliasing, the stroke)
+
+_POINTS = re.compile(r'<g data-role="points"([^>]*)>(.*?)</g>', re.S)
+_ROOT = re.compile(r"<svg\b[^>]*>", re.S)
+_TAG = re.compile(r"<(/?)([\w:-]+)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>", re.S)
+_ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
+_CIRCLE = re.compile(r'<circle cx="([-\d.eE+]+)" cy="([-\d.eE+]+)" r="([\d.eE+]+)"')
+_LAYERS: OrderedDict[str, str] = OrderedDict()  # key -> the <image> that replaces the circles
+
+
+def prepared(svg: str, scale: float) -> str:
+    """``svg`` as resvg is given it at ``scale``: its plane's data points as one cached
+    image layer (see the module's docstring), or ``svg`` itself where that does not apply."""
+    found = [m for m in _POINTS.finditer(svg) if m.group(2)]
+    if len(found) != 1:
+        return svg
+    points = found[0]
+    root = _ROOT.search(svg)
+    if root is None or svg.count("<circle", points.start(2), points.end(2)) < MIN_POINTS:
+        return svg
+    mapping = _root_mapping(root.group(0))
+    if mapping is None or not _plain_ancestors(svg, root.end(), points.start()):
+        return svg
+    if "url(" in points.group(2) or "<g" in points.group(2):
+        return svg
+    key = hashlib.sha1(
+        f"{scale!r}|{mapping!r}|{points.group(1)}|".encode() + points.group(2).encode()
+    ).hexdigest()
+    image = _LAYERS.get(key)
+    if image is None:
+        image = _layer(points.group(1), points.group(2), mapping, float(scale))
+        if image is None:
+            return svg
+        _LAYERS[key] = image
+        while len(_LAYERS) > CACHE_SIZE:
+            _LAYERS.popitem(last=False)
+    else:
+        _LAYERS.move_to_end(key)
+    start, end = points.span(2)
+    return svg[:start] + image + svg[end:]
+
+
+def _root_mapping(tag: str) -> tuple[float, float, float, float, float] | None:
+    """The root's user -> px mapping ``(s, tx, ty, width, height)`` (px = s * user + t), for
+    a root sized in px with a viewBox and the default aspect ratio (xMidYMid meet); None for
+    anything else."""
+    attrs = dict(_ATTR.findall(tag))
+    if "preserveAspectRatio" in attrs or "transform" in attrs:
+        return None
+    try:
+        width = float(attrs["width"].removesuffix("px"))
+        height = float(attrs["height"].removesuffix("px"))
+        vx, vy, vw, vh = (float(v) for v in re.split(r"[\s,]+", attrs["viewBox"].strip()))
+    except (KeyError, ValueError):
+        return None
+    if (
+        not all(math.isfinite(v) for v in (width, height, vx, vy, vw, vh))
+        or min(width, height, vw, vh) <= 0
+    ):
+        return None
+    s = min(width / vw, height / vh)
+    return s, (width - vw * s) / 2 - vx * s, (height - vh * s) / 2 - vy * s, width, height
+
+
+def _plain_ancestors(svg: str, start: int, end: int) -> bool:
+    """Whether every element open at ``end`` (after the root) is a ``<g>`` with only
+    ``data-*`` attributes: nothing around the points moves, clips or fades them."""
+    stack: list[str] = []
+    for m in _TAG.finditer(svg, start, end):
+        closing, name, attrs, selfclosing = m.groups()
+        if name.startswith(("!", "?")):
+            continue
+        if closing:
+            if stack:
+                stack.pop()
+        elif not selfclosing:
+            stack.append("" if name == "g" and _only_data(attrs) else name)
+    return all(name == "" for name in stack)
+
+
+def _only_data(attrs: str) -> bool:
+    return all(k.startswith("data-") for k, _ in _ATTR.findall(attrs))
+
+
+def _layer(group_attrs: str, circles: str, mapping, scale: float) -> str | None:
+    """The points drawn alone by resvg at ``scale``, cropped to their extent, as the
+    ``<image>`` that stands in their place (None if they are off the picture)."""
+    import resvg_py
+
+    s, tx, ty, width, height = mapping
+    found = np.array(_CIRCLE.findall(circles), dtype=np.float64).reshape(-1, 3)
+    if len(found) != circles.count("<circle"):
+        return None  # circles written in another form: draw them in place
+    k = s * scale  # user units -> device px
+    reach = found[:, 2] + 2.0  # the radius, the stroke and then some
+    x0 = math.floor(max(0.0, scale * tx + k * float(np.min(found[:, 0] - reach)) - _MARGIN))
+    y0 = math.floor(max(0.0, scale * ty + k * float(np.min(found[:, 1] - reach)) - _MARGIN))
+    x1 = math.ceil(
+        min(width * scale, scale * tx + k * float(np.max(found[:, 0] + reach)) + _MARGIN)
+    )
+    y1 = math.ceil(
+        min(height * scale, scale * ty + k * float(np.max(found[:, 1] + reach)) + _MARGIN)
+    )
+    if x1 <= x0 or y1 <= y0:
+        return None
+    # The crop's own user box: px = k * (user - ux) puts it at device (x0, y0) of the picture.
+    ux, uy = (x0 / scale - tx) / s, (y0 / scale - ty) / s
+    uw, uh = (x1 - x0) / k, (y1 - y0) / k
+    alone = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{x1 - x0}" height="{y1 - y0}" '
+        f'viewBox="{ux!r} {uy!r} {uw!r} {uh!r}" preserveAspectRatio="none">'
+        f"<g{group_attrs}>{circles}</g></svg>"
+    )
+    png = bytes(resvg_py.svg_to_bytes(svg_string=alone, width=x1 - x0, height=y1 - y0))
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return (
+        f'<image data-role="points-layer" x="{ux!r}" y="{uy!r}" width="{uw!r}" height="{uh!r}" '
+        f'preserveAspectRatio="none" image-rendering="optimizeSpeed" href="{uri}"/>'
+    )
