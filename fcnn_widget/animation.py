@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import export, files, limits, picture, settings, state
+from . import export, files, limits, picture, raster, settings, state
 from .model import FCNN
 from .scene import Scene
 
@@ -57,6 +57,7 @@ VIDEO = (".mp4", ".webm")
 MAX_FPS = 100
 MAX_FRAMES = 5000
 DEFAULT_WIDTH = 800
+MEDIAN_CUT_PIXELS = 250_000  # the GIF palette's median cut works on a sample of this size
 DEFAULT_SAMPLE_FRAMES = 100  # over="sample" without samples=: this many, evenly spaced
 VIDEO_EXTRA = 'pip install "fcnn-widget[video]"'  # imageio + imageio-ffmpeg
 
@@ -210,21 +211,14 @@ def rasterise(svg: str) -> np.ndarray:
     """resvg's pixels of ``svg`` at its own size, as (h, w, 4) uint8 straight RGBA — the
     very call :func:`fcnn_widget.export.svg_to_png` makes, so frame k is ``save_png`` of
     that state."""
-    from PIL import Image
-
-    png = export.svg_to_png(svg, scale=1)
-    with Image.open(io.BytesIO(png)) as im:
-        return np.asarray(im.convert("RGBA"))
+    return raster.pixels(export.svg_to_png(svg, scale=1))
 
 
 def render(svgs: list[str], tick: Callable[[int], None] = lambda done: None) -> list[np.ndarray]:
-    """Every frame's pixels; a frame whose picture equals the one before is not drawn
-    again (epochs where nothing moved, samples shown twice)."""
-    out: list[np.ndarray] = []
-    for k, svg in enumerate(svgs):
-        out.append(out[-1] if k and svg == svgs[k - 1] else rasterise(svg))
-        tick(k + 1)
-    return out
+    """Every frame's pixels (:func:`rasterise` of each, helper processes drawing some
+    beside this one: :func:`fcnn_widget.raster.rasterise_all`); a frame whose picture
+    equals another is not drawn again (epochs where nothing moved, samples shown twice)."""
+    return raster.rasterise_all(svgs, 1, tick)
 
 
 def _opaque(colour: str) -> bool:
@@ -238,9 +232,12 @@ def _opaque(colour: str) -> bool:
 
 def flatten(rgba: np.ndarray, background: str) -> np.ndarray:
     """``rgba`` (straight) over an opaque CSS colour, as (h, w, 3) uint8 — for formats
-    without transparency (GIF, video)."""
+    without transparency (GIF, video). A picture drawn on an opaque background is already
+    opaque: its colours as they are."""
     from matplotlib.colors import to_rgb
 
+    if bool((rgba[..., 3] == 255).all()):
+        return np.ascontiguousarray(rgba[..., :3])
     bg = np.asarray(to_rgb(background), np.float32) * 255.0
     a = rgba[..., 3:].astype(np.float32) / 255.0
     out = rgba[..., :3].astype(np.float32) * a + bg * (1.0 - a)
@@ -448,7 +445,7 @@ def encode(
     if suffix == ".gif":
         rgb = [flatten(im, background) for im in images]
         table = global_palette(rgb)
-        frames = [indexed(im, table) for im in rgb]
+        frames = indexed_frames(rgb, table)
         extra = {"loop": 0} if loop else {}
         frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
                        duration=round(ms), optimize=True, disposal=1, **extra)  # fmt: skip
@@ -466,24 +463,36 @@ def encode(
     return out.getvalue()
 
 
+def _keys(rgb: np.ndarray) -> np.ndarray:
+    """Each colour of (..., 3) uint8 as one integer 0xRRGGBB."""
+    return (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
+
+
 def global_palette(rgb: list[np.ndarray], exact: int = 96) -> np.ndarray:
     """One 256-colour palette for every frame (GIF), so a colour keeps its index from frame
     to frame: the ``exact`` most frequent colours of up to 12 frames spread over the
     animation as they are (the background, text, flat fills), the rest by median cut;
-    as a (colours, 3) uint8 table."""
+    as a (colours, 3) uint8 table. Of those frames, the first counts whole and the others
+    where they differ from it (what does not move is counted once)."""
     from PIL import Image
 
     pick = np.unique(np.linspace(0, len(rgb) - 1, min(12, len(rgb))).round().astype(int))
-    pixels = np.concatenate([rgb[i].reshape(-1, 3) for i in pick])
-    keys = (
-        (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) | pixels[:, 2]
-    )
+    first = rgb[pick[0]]
+    parts = [first.reshape(-1, 3)]
+    for i in pick[1:]:
+        im = rgb[i]
+        parts.append(
+            im.reshape(-1, 3) if im.shape != first.shape else im.reshape(-1, 3)[_moved(im, first)]
+        )
+    pixels = np.concatenate(parts)
+    keys = _keys(pixels)
     colours, counts = np.unique(keys, return_counts=True)
     if len(colours) <= 256:
         chosen = colours
     else:
         chosen = colours[np.argsort(-counts, kind="stable")[:exact]]
         rest = pixels[~np.isin(keys, chosen)]
+        rest = rest[:: max(1, len(rest) // MEDIAN_CUT_PIXELS)]  # a sample is enough
         side = math.ceil(math.sqrt(len(rest)))
         padded = np.concatenate([rest, np.repeat(rest[:1], side * side - len(rest), axis=0)])
         cut = Image.fromarray(padded.reshape(side, side, 3).astype(np.uint8)).quantize(
@@ -501,23 +510,56 @@ def indexed(rgb: np.ndarray, table: np.ndarray):
     entry (the background, text, flat fills); any other colour (anti-aliased edges, the
     estimate's gradient) goes to Pillow's nearest entry on a 6-bit grid, which keeps it
     steady from frame to frame, so the GIF's frame differences stay small."""
+    return _palette_image(_indices(rgb.reshape(-1, 3), table).reshape(rgb.shape[:2]), table)
+
+
+def indexed_frames(rgb: list[np.ndarray], table: np.ndarray) -> list:
+    """:func:`indexed` of every frame, each worked out only where it differs from the
+    frame before (a pixel's entry depends on its colour alone)."""
+    out, before, index = [], None, None
+    for im in rgb:
+        if before is None or im.shape != before.shape:
+            index = _indices(im.reshape(-1, 3), table)
+        else:
+            changed = _moved(im, before)
+            index = index.copy()
+            if changed.any():
+                index[changed] = _indices(im.reshape(-1, 3)[changed], table)
+        out.append(_palette_image(index.reshape(im.shape[:2]), table))
+        before = im
+    return out
+
+
+def _moved(im: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Which pixels of (h, w, 3) ``im`` differ from ``before``, flat."""
+    d = (im != before).reshape(-1, 3)
+    return d[:, 0] | d[:, 1] | d[:, 2]
+
+
+def _indices(pixels: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The palette entry of each of (n, 3) uint8 ``pixels``: its exact colour's, else
+    Pillow's nearest."""
     from PIL import Image
 
     palette = Image.new("P", (1, 1))
     palette.putpalette(table.ravel().tolist())
-    out = Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE)
-    index = np.asarray(out).copy()
-    keys = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
-    table_keys = (
-        (table[:, 0].astype(np.int32) << 16) | (table[:, 1].astype(np.int32) << 8) | table[:, 2]
-    )
+    column = np.ascontiguousarray(pixels).reshape(-1, 1, 3)
+    near = Image.fromarray(column, "RGB").quantize(palette=palette, dither=Image.Dither.NONE)
+    index = np.asarray(near).reshape(-1).astype(np.uint8)
+    keys, table_keys = _keys(pixels), _keys(table)
     order = np.argsort(table_keys)
     at = np.clip(np.searchsorted(table_keys[order], keys), 0, len(order) - 1)
     exact = table_keys[order][at] == keys
     index[exact] = order[at][exact]
-    fixed = Image.fromarray(index.astype(np.uint8), "P")
-    fixed.putpalette(np.asarray(out.getpalette()[: 3 * len(table)], np.uint8).ravel().tolist())
-    return fixed
+    return index
+
+
+def _palette_image(index: np.ndarray, table: np.ndarray):
+    from PIL import Image
+
+    out = Image.fromarray(np.ascontiguousarray(index, np.uint8), "P")
+    out.putpalette(table.ravel().tolist())
+    return out
 
 
 def _video_modules():

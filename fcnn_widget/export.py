@@ -77,6 +77,11 @@ def svg_to_png(svg: str, scale: float = 2) -> bytes:
     (:func:`fcnn_widget.raster.prepared`)."""
     import resvg_py
 
+    return bytes(resvg_py.svg_to_bytes(svg_string=resvg_input(svg, scale), zoom=float(scale)))
+
+
+def resvg_input(svg: str, scale: float) -> str:
+    """What :func:`svg_to_png` gives resvg for ``svg`` at ``scale``, checked first."""
     if not (
         isinstance(scale, (int, float))
         and not isinstance(scale, bool)
@@ -87,7 +92,7 @@ def svg_to_png(svg: str, scale: float = 2) -> bytes:
     _svg_bytes(svg)
     width, height = svg_size(svg)
     limits.check_pixels(width, height, scale)
-    return bytes(resvg_py.svg_to_bytes(svg_string=raster.prepared(svg, scale), zoom=float(scale)))
+    return raster.prepared(svg, scale)
 
 
 def save_png(svg: str, path: str | os.PathLike, scale: float = 2) -> Path:

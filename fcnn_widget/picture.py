@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import weakref
 from html import escape
 
 import numpy as np
@@ -520,7 +519,8 @@ def panel_title(scene: Scene, sample: int) -> str:
     )
 
 
-_POINTS: dict[int, tuple] = {}  # id(X) -> (a weak ref to X, {key: (targets, markup)})
+_POINTS: dict[str, str] = {}  # digest of (inputs, targets, palette, plane) -> markup
+POINTS_KEPT = 8
 
 
 def points_markup(scene: Scene, fit_width: float | None = None) -> str:
@@ -529,22 +529,25 @@ def points_markup(scene: Scene, fit_width: float | None = None) -> str:
 
 
 def _points(scene: Scene, lay: Layout) -> str:
-    """Kept per inputs, targets, palette and plane, as every picture of them shares it (a
-    saved page's variants, the frames of an animation)."""
+    """Kept per inputs, targets, palette and plane (by their content: every epoch's scene
+    has arrays of its own), as every picture of them shares it (a saved page's variants,
+    the frames of an animation); the last :data:`POINTS_KEPT` are kept."""
     grid = scene.grid
     if grid is None or lay.plane is None:
         return ""
-    key = (tuple(scene.style.palette.colors), scene.plane_range, lay.plane,
-           float(grid.xs[0]), float(grid.xs[-1]), float(grid.ys[0]), float(grid.ys[-1]))  # fmt: skip
-    entry = _POINTS.get(id(scene.X))
-    if entry is None or entry[0]() is not scene.X:
-        entry = _POINTS[id(scene.X)] = (weakref.ref(scene.X), {})
-        weakref.finalize(scene.X, _POINTS.pop, id(scene.X), None)
-    kept = entry[1]
-    if key in kept and kept[key][0] is scene.targets:
-        return kept[key][1]
-    kept[key] = (scene.targets, _points_markup(scene, lay.plane))
-    return kept[key][1]
+    n = min(scene.n_samples, MAX_PLANE_POINTS)
+    digest = hashlib.sha1(np.ascontiguousarray(scene.X[:n, :2], np.float64).tobytes())
+    if scene.targets is not None:
+        digest.update(np.ascontiguousarray(scene.targets[:n, :1], np.float64).tobytes())
+    digest.update(repr((tuple(scene.style.palette.colors), scene.plane_range, lay.plane, n,
+                        scene.targets is None, [float(v) for v in (grid.xs[0], grid.xs[-1],
+                        grid.ys[0], grid.ys[-1])])).encode())  # fmt: skip
+    key = digest.hexdigest()
+    if key not in _POINTS:
+        while len(_POINTS) >= POINTS_KEPT:
+            _POINTS.pop(next(iter(_POINTS)))
+        _POINTS[key] = _points_markup(scene, lay.plane)
+    return _POINTS[key]
 
 
 def _points_markup(scene: Scene, plane: tuple[float, float, float, float]) -> str:

@@ -26,10 +26,21 @@ group in plain groups (a transform, an opacity or a clip around it) are left as 
 from __future__ import annotations
 
 import base64
+import collections
 import hashlib
+import io
+import json
 import math
+import os
+import queue
 import re
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -154,3 +165,164 @@ def _layer(group_attrs: str, circles: str, mapping, scale: float) -> str | None:
         f'<image data-role="points-layer" x="{ux!r}" y="{uy!r}" width="{uw!r}" height="{uh!r}" '
         f'preserveAspectRatio="none" image-rendering="optimizeSpeed" href="{uri}"/>'
     )
+
+
+# -- many pictures at once ---------------------------------------------------------------------
+# resvg holds the GIL, so threads do not draw in parallel: helper processes do. Each is a bare
+# interpreter with the parent's own module path (the very resvg_py and Pillow the parent
+# uses) that only rasterises and decodes; no JAX, no widget, and not the user's script.
+HELPERS: int | None = (
+    None  # helper processes for many pictures (None: one fewer than CPUs, up to 3)
+)
+MIN_SHARED = 6  # fewer pictures than this are drawn here: a helper's start would not pay
+_HELPER_CODE = """
+import json, struct, sys
+sys.path[:] = json.loads(sys.argv[1])
+import io, resvg_py
+from PIL import Image
+src, out = sys.stdin.buffer, sys.stdout.buffer
+out.write(b"ready\\n"); out.flush()
+while True:
+    head = src.read(12)
+    if len(head) < 12:
+        break
+    size, zoom = struct.unpack("<Id", head)
+    svg = src.read(size).decode("utf-8")
+    try:
+        with Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=svg, zoom=zoom)))) as im:
+            im = im.convert("RGBA")
+            w, h, data = im.width, im.height, im.tobytes()
+    except Exception as e:
+        w, h, data = 0, 0, repr(e).encode()
+    out.write(struct.pack("<III", w, h, len(data))); out.write(data); out.flush()
+"""
+
+
+def pixels(png: bytes) -> np.ndarray:
+    """A PNG's pixels as (h, w, 4) uint8 straight RGBA."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        return np.asarray(im.convert("RGBA"))
+
+
+class Helper:
+    """One helper process that rasterises prepared SVG text with resvg and sends back its
+    pixels, exactly as :func:`pixels` of :func:`fcnn_widget.export.svg_to_png` here."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _HELPER_CODE, json.dumps(sys.path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=tempfile.gettempdir(),
+        )  # fmt: skip
+        self.ready = False
+
+    def render(self, svg: str, scale: float) -> np.ndarray:
+        """The pixels of ``svg`` (already :func:`prepared`) at ``scale``."""
+        if not self.ready:
+            if self.proc.stdout.readline() != b"ready\n":
+                raise RuntimeError("the rasterising helper did not start")
+            self.ready = True
+        data = svg.encode("utf-8")
+        self.proc.stdin.write(struct.pack("<Id", len(data), float(scale)) + data)
+        self.proc.stdin.flush()
+        w, h, n = struct.unpack("<III", _read(self.proc.stdout, 12))
+        body = _read(self.proc.stdout, n)
+        if w == 0:
+            raise RuntimeError(f"the rasterising helper failed: {body.decode(errors='replace')}")
+        return np.frombuffer(body, np.uint8).reshape(h, w, 4)
+
+    def close(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def _read(stream, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise RuntimeError("the rasterising helper stopped")
+    return data
+
+
+def helper_count(n_pictures: int) -> int:
+    """How many helpers draw ``n_pictures`` beside this process (:data:`HELPERS`)."""
+    if n_pictures < MIN_SHARED:
+        return 0
+    if HELPERS is not None:
+        return max(0, int(HELPERS))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(0, min(cpus - 1, 3, n_pictures // MIN_SHARED))
+
+
+def rasterise_all(
+    svgs: list[str], scale: float = 1, tick: Callable[[int], None] = lambda done: None
+) -> list[np.ndarray]:
+    """The pixels of every picture of ``svgs`` at ``scale``, each exactly what
+    :func:`pixels` of :func:`fcnn_widget.export.svg_to_png` gives for it; a picture equal
+    to an earlier one is drawn once. With many pictures, helper processes
+    (:func:`helper_count`) draw some of them while this process draws the others;
+    ``tick(done)`` is called here, after each picture. A helper that fails leaves its
+    pictures to this process."""
+    from . import export
+
+    first: dict[str, int] = {}
+    todo = [first.setdefault(svg, k) for k, svg in enumerate(svgs)]
+    unique = sorted(set(todo))
+    out: dict[int, np.ndarray] = {}
+    jobs = collections.deque(unique)
+    lock = threading.Lock()
+    finished: queue.Queue = queue.Queue()
+    if unique:
+        export.resvg_input(svgs[unique[0]], scale)  # checked, its points layer drawn and kept
+    copies = collections.Counter(todo)
+
+    def take() -> int | None:
+        with lock:
+            return jobs.popleft() if jobs else None
+
+    def serve(helper: Helper) -> None:
+        while (k := take()) is not None:
+            try:
+                image = helper.render(export.resvg_input(svgs[k], scale), scale)
+            except Exception:
+                finished.put((k, None))  # this process draws it
+                return
+            finished.put((k, image))
+
+    helpers = [Helper() for _ in range(helper_count(len(unique)))]
+    threads = [threading.Thread(target=serve, args=(h,), daemon=True) for h in helpers]
+    done = 0
+
+    def record(k: int, image: np.ndarray | None) -> None:
+        nonlocal done
+        out[k] = pixels(export.svg_to_png(svgs[k], scale)) if image is None else image
+        done += copies[k]
+        tick(done)
+
+    try:
+        for t in threads:
+            t.start()
+        while len(out) < len(unique):
+            k = take()
+            if k is not None:
+                record(k, None)
+            else:
+                k, image = finished.get()
+                record(k, image)
+                continue
+            while not finished.empty():
+                record(*finished.get())
+    finally:
+        for h in helpers:
+            h.close()
+    return [out[k] for k in todo]

@@ -339,3 +339,12 @@ def test_points_markup_is_kept_per_palette_and_plane():
     assert picture.points_markup(other) != first  # another palette: other colours
     fresh = picture._points_markup(shown, picture.layout_of(shown).plane)
     assert fresh == first  # the kept markup is what drawing it afresh gives
+
+
+def test_points_markup_is_kept_across_epochs(widget):
+    """Every epoch's scene has arrays of its own; the points are kept by their content."""
+    from fcnn_widget import picture
+
+    p = animation.plan(widget, epochs=[0, 4])
+    assert p.scenes[0].X is not p.scenes[1].X
+    assert picture.points_markup(p.scenes[0]) is picture.points_markup(p.scenes[1])
