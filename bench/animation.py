@@ -23,18 +23,22 @@ import numpy as np
 from PIL import Image
 from provenance import code_state
 
-from fcnn_widget import FCNN, FCNNWidget, animation, export
+from fcnn_widget import FCNN, FCNNWidget, animation, export, raster
 
 EPOCHS = range(0, 250, 5)
 WIDTH = 800
 
 
 def plain(w: FCNNWidget, path: Path) -> None:
+    """Issue 16's plain version: resvg of each whole picture as it is (no points layer)."""
+    import resvg_py
+
     frames = []
     for e in EPOCHS:
         w.epoch = e
         svg = export.scene_svg(w.scene, w.sample, width=WIDTH, background="#ffffff")
-        with Image.open(io.BytesIO(export.svg_to_png(svg, scale=1))) as im:
+        png = bytes(resvg_py.svg_to_bytes(svg_string=svg, zoom=1.0))
+        with Image.open(io.BytesIO(png)) as im:
             frames.append(im.convert("RGB"))
     mosaic = Image.fromarray(np.concatenate([np.asarray(f) for f in frames[::5]]))
     palette = mosaic.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
@@ -55,7 +59,16 @@ def main() -> None:
     t_plain = time.perf_counter() - began
     w.epoch = w.epochs[-1]
     print(f"plain GIF: {t_plain:.2f} s, {os.path.getsize(out / 'plain.gif') / 1e6:.2f} MB")
-    for suffix in (".gif", ".webp", ".png", ".svg", ".mp4"):
+    runs = [
+        (".gif", None),
+        (".gif", 0),
+        (".webp", None),
+        (".png", None),
+        (".svg", None),
+        (".mp4", None),
+    ]
+    for suffix, helpers in runs:
+        raster.HELPERS = helpers
         began = time.perf_counter()
         try:
             path = w.save_animation(out / f"a{suffix}", epochs=EPOCHS, width=WIDTH, progress=False)
@@ -63,13 +76,22 @@ def main() -> None:
             print(f"{suffix}: skipped ({e})")
             continue
         took = time.perf_counter() - began
-        print(
-            f"save_animation {suffix:5}: {took:6.2f} s ({t_plain / took:.2f}x the plain speed), "
-            f"{os.path.getsize(path) / 1e6:.2f} MB"
+        how = (
+            "no helper process" if helpers == 0 else f"{raster.helper_count(len(EPOCHS))} helper(s)"
         )
+        print(
+            f"save_animation {suffix:5} ({how}): {took:6.2f} s ({t_plain / took:.2f}x the plain "
+            f"speed; goal 3.3x: 3 s of the issue's 10 s), {os.path.getsize(path) / 1e6:.2f} MB"
+        )
+    raster.HELPERS = None
     # Where one frame's time goes.
+    import resvg_py
+
+    raster._LAYERS.clear()
     plan = animation.plan(w, epochs=EPOCHS, dressing={"width": WIDTH, "background": "#ffffff"})
-    t = {"scenes (timeline traces)": 0.0, "to_svg": 0.0, "resvg": 0.0, "decode": 0.0}
+    t = {"scenes (timeline traces)": 0.0, "to_svg": 0.0, "points layer": 0.0, "resvg": 0.0,
+         "decode": 0.0}  # fmt: skip
+    t_direct = 0.0
     began = time.perf_counter()
     animation.plan(w, epochs=EPOCHS, dressing={"width": WIDTH})
     t["scenes (timeline traces)"] = time.perf_counter() - began
@@ -77,14 +99,27 @@ def main() -> None:
         a = time.perf_counter()
         svg = animation.picture.to_svg(scene, sample, uid="b")
         b = time.perf_counter()
-        png = export.svg_to_png(svg, scale=1)
+        given = export.resvg_input(svg, 1)
         c = time.perf_counter()
+        png = bytes(resvg_py.svg_to_bytes(svg_string=given, zoom=1.0))
+        d = time.perf_counter()
         Image.open(io.BytesIO(png)).load()
         t["to_svg"] += b - a
-        t["resvg"] += c - b
-        t["decode"] += time.perf_counter() - c
+        t["points layer"] += c - b
+        t["resvg"] += d - c
+        t["decode"] += time.perf_counter() - d
+        d = time.perf_counter()
+        resvg_py.svg_to_bytes(svg_string=svg, zoom=1.0)
+        t_direct += time.perf_counter() - d
     total = sum(t.values())
-    print("50 frames:", ", ".join(f"{k} {v:.2f} s ({v / total:.0%})" for k, v in t.items()))
+    print(
+        "50 frames, one process:",
+        ", ".join(f"{k} {v:.2f} s ({v / total:.0%})" for k, v in t.items()),
+    )
+    print(
+        f"resvg of the frames as they are (the points drawn in place): {t_direct:.2f} s, "
+        f"{t_direct / t['resvg']:.2f}x resvg with the points layer"
+    )
     text = (out / "a.svg").read_text()
     images = sum(len(m) for m in re.findall(r"<image [^>]*data-role=\"estimate\"[^>]*>", text))
     styles = sum(len(m) for m in re.findall(r"<style>.*?</style>", text, re.S))
