@@ -143,8 +143,32 @@ class Record:
         return Snapshots(self)
 
     def snapshot_index(self, epoch: int) -> int | None:
-        where = np.flatnonzero(self.snapshot_epochs == epoch)
-        return int(where[-1]) if where.size else None
+        """The index of the (last) snapshot after ``epoch``, None if none was kept."""
+        try:
+            key = int(epoch)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        return self._snapshot_where.get(key) if key == epoch else None
+
+    @cached_property
+    def _snapshot_where(self) -> dict[int, int]:
+        return {e: i for i, e in enumerate(self.snapshot_epochs.tolist())}  # the last wins
+
+    def flat_snapshots(self, indices) -> np.ndarray:
+        """The snapshots ``indices`` as rows of flat float32 parameters (W then b per
+        layer), (k, n_params): what ``np.concatenate`` of each one's arrays gives."""
+        idx = np.asarray(indices, np.int64)
+        old = idx < self._stack.n  # the last snapshot is the current parameters
+        width = sum(int(np.size(W)) + int(np.size(b)) for W, b in self.params)
+        out = np.empty((idx.size, width), np.float32)
+        at = 0
+        for (Ws, bs), (W, b) in zip(self._stack.layers, self.params):
+            for stack, now in ((Ws, W), (bs, b)):
+                size = int(np.size(now))
+                out[old, at : at + size] = stack[idx[old]].reshape(-1, size)
+                out[~old, at : at + size] = np.ravel(np.asarray(now, np.float32))
+                at += size
+        return out
 
 
 class Snapshots(Sequence):

@@ -26,6 +26,7 @@ from .settings import Style
 CACHE_BUDGET_BYTES = 256 * 2**20
 # Each offered epoch costs a trace of every shown sample; more are thinned evenly.
 MAX_EPOCHS = 128
+MAX_PACKS = 32  # packed timelines kept (a saved page's norms x scopes x centring)
 
 
 class Timeline:
@@ -36,7 +37,7 @@ class Timeline:
         # replace a snapshot, and a stale entry must not outlive it.
         self._values: dict[int, tuple[int, np.ndarray]] = {}
         self._ranges: dict[tuple, tuple[int, np.ndarray]] = {}
-        self._rows: dict[tuple, tuple[int, np.ndarray]] = {}
+        self._packs: dict[tuple, tuple[tuple, np.ndarray]] = {}  # see pack
 
     @property
     def epochs(self) -> list[int]:
@@ -87,15 +88,25 @@ class Timeline:
         return cached[1]
 
     def ranges_at(
-        self, epoch: int, style: Style, slots: list[str], record: Record | None = None
+        self,
+        epoch: int,
+        style: Style,
+        slots: list[str],
+        record: Record | None = None,
+        sample: int | None = None,
     ) -> np.ndarray:
-        """The style's colour ranges (1 or n, groups, 2) at ``epoch``."""
+        """The style's colour ranges (1 or n, groups, 2) at ``epoch``; with ``sample`` and
+        the ``"sample"`` scope only that sample's row (1, groups, 2), which depends on its
+        own values alone. Centred ranges derive from the uncentred ones (kept once)."""
         record = self.model.history.record if record is None else record
-        key = (epoch, style.norm, style.norm_scope, style.symmetric, style.robust)
+        row = sample if style.norm_scope == "sample" else None
+        key = (epoch, style.norm, style.norm_scope, style.robust, row)
         sid = int(record.snapshot_ids[self._index(epoch, record)])
         cached = self._ranges.get(key)
         if cached is None or cached[0] != sid:
             values = self.values_at(epoch, record)
+            if row is not None:
+                values = values[row : row + 1]
             nodes, start = {}, 0
             for slot in slots:
                 width = self.model.widths[int(slot[1:])]
@@ -109,40 +120,44 @@ class Timeline:
                 params,
                 norm=style.norm,
                 scope=style.norm_scope,
-                symmetric=style.symmetric,
+                symmetric=False,
                 robust=style.robust,
             )[2]
-            self._ranges[key] = (sid, ranges)
-        return self._ranges[key][1]
+            cached = self._ranges[key] = (sid, ranges)
+        ranges = cached[1]
+        if style.symmetric:  # as value_ranges centres them
+            m = np.max(np.abs(ranges), axis=-1)
+            ranges = np.stack([-m, m], axis=-1)
+        return ranges
 
     def pack(self, style: Style, sample: int) -> np.ndarray:
         """Per offered epoch: ``sample``'s layer values, the flat parameters (W then b per
         layer) and its row of colour ranges — what the page needs to recolour any epoch
-        (the row's layout is :func:`rules.timeline_row`)."""
+        (the row's layout is :func:`rules.timeline_row`). Kept per ranges' style and
+        sample until a snapshot changes (a saved page's palettes share one; read-only)."""
         record = self.model.history.record  # one consistent view for the whole pack
         slots, _ = column_layout(self.model.widths)
-        style_key = (style.norm, style.norm_scope, style.symmetric, style.robust, sample)
-        rows = []
-        for epoch in self._epochs(record):
-            i = self._index(epoch, record)
-            sid = int(record.snapshot_ids[i])
-            cached = self._rows.get((epoch, style_key))
-            if cached is None or cached[0] != sid:  # live training packs each epoch once
-                params = record.snapshots[i]
-                ranges = self.ranges_at(epoch, style, slots, record)
-                values = self.values_at(epoch, record)[sample]
-                flat = np.concatenate([a.ravel() for W, b in params for a in (W, b)])
-                at = rules.timeline_row(values.size, flat.size, ranges.shape[1])
-                row = np.empty(at["stride"], np.float32)
-                row[slice(*at["values"])] = values
-                row[slice(*at["params"])] = flat
-                row[slice(*at["ranges"])] = ranges[sample if ranges.shape[0] > 1 else 0].ravel()
-                cached = (sid, row)
-                self._rows[(epoch, style_key)] = cached
-            rows.append(cached[1])
-        if len(self._rows) > 4 * len(rows):  # rows of other samples and styles: let them go
-            self._rows = {k: v for k, v in self._rows.items() if k[1] == style_key}
-        return np.asarray(rows, np.float32)
+        epochs = self._epochs(record)
+        index = [self._index(epoch, record) for epoch in epochs]
+        ids = record.snapshot_ids[index].tobytes()
+        key = (style.norm, style.norm_scope, style.symmetric, style.robust, sample)
+        kept = self._packs.get(key)
+        if kept is not None and kept[0] == (tuple(epochs), ids):
+            return kept[1]
+        values = np.stack([self.values_at(epoch, record)[sample] for epoch in epochs])
+        ranges = [self.ranges_at(epoch, style, slots, record, sample) for epoch in epochs]
+        ranges = np.stack([r[sample if r.shape[0] > 1 else 0].ravel() for r in ranges])
+        flat = record.flat_snapshots(index)
+        at = rules.timeline_row(values.shape[1], flat.shape[1], ranges.shape[1] // 2)
+        out = np.empty((len(epochs), at["stride"]), np.float32)
+        out[:, slice(*at["values"])] = values
+        out[:, slice(*at["params"])] = flat
+        out[:, slice(*at["ranges"])] = ranges
+        out.flags.writeable = False
+        if len(self._packs) >= MAX_PACKS:
+            self._packs.pop(next(iter(self._packs)))
+        self._packs[key] = ((tuple(epochs), ids), out)
+        return out
 
     def _forget_unoffered(self, record: Record, keep: int) -> None:
         """Drop the traces of epochs the slider does not offer (a live fit traces every
