@@ -48,9 +48,10 @@ CACHE_SIZE = 16  # points layers kept (one per dataset, plane and scale)
 MIN_POINTS = 32  # fewer circles than this: drawn in place (a layer would not pay)
 _MARGIN = 2.0  # device px around the circles' own extent (anti-aliasing, the stroke)
 
-_POINTS = re.compile(r'<g data-role="points"([^>]*)>(.*?)</g>', re.S)
+_POINTS_TAG = '<g data-role="points"'
 _ROOT = re.compile(r"<svg\b[^>]*>", re.S)
-_TAG = re.compile(r"<(/?)([\w:-]+)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>", re.S)
+_GROUP = re.compile(r'<g\b((?:[^>"]|"[^"]*")*)>|</g>')
+_CONTAINERS = ("svg", "a", "switch", "symbol", "defs", "clipPath", "mask", "pattern", "marker")
 _ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
 _CIRCLE = re.compile(r'<circle cx="([-\d.eE+]+)" cy="([-\d.eE+]+)" r="([\d.eE+]+)"')
 _LAYERS: OrderedDict[str, str] = OrderedDict()  # key -> the <image> that replaces the circles
@@ -59,24 +60,22 @@ _LAYERS: OrderedDict[str, str] = OrderedDict()  # key -> the <image> that replac
 def prepared(svg: str, scale: float) -> str:
     """``svg`` as resvg is given it at ``scale``: its plane's data points as one cached
     image layer (see the module's docstring), or ``svg`` itself where that does not apply."""
-    found = [m for m in _POINTS.finditer(svg) if m.group(2)]
+    found = [g for g in _points_groups(svg) if g[2] > g[1]]
     if len(found) != 1:
         return svg
-    points = found[0]
-    root = _ROOT.search(svg)
-    if root is None or svg.count("<circle", points.start(2), points.end(2)) < MIN_POINTS:
+    (attrs, start, end, at), root = found[0], _ROOT.search(svg)
+    circles = svg[start:end]
+    if root is None or root.end() > at or circles.count("<circle") < MIN_POINTS:
         return svg
     mapping = _root_mapping(root.group(0))
-    if mapping is None or not _plain_ancestors(svg, root.end(), points.start()):
+    if mapping is None or not _plain_ancestors(svg, root.end(), at):
         return svg
-    if "url(" in points.group(2) or "<g" in points.group(2):
+    if "url(" in circles or "<g" in circles:
         return svg
-    key = hashlib.sha1(
-        f"{scale!r}|{mapping!r}|{points.group(1)}|".encode() + points.group(2).encode()
-    ).hexdigest()
+    key = hashlib.sha1(f"{scale!r}|{mapping!r}|{attrs}|".encode() + circles.encode()).hexdigest()
     image = _LAYERS.get(key)
     if image is None:
-        image = _layer(points.group(1), points.group(2), mapping, float(scale))
+        image = _layer(attrs, circles, mapping, float(scale))
         if image is None:
             return svg
         _LAYERS[key] = image
@@ -84,8 +83,26 @@ def prepared(svg: str, scale: float) -> str:
             _LAYERS.popitem(last=False)
     else:
         _LAYERS.move_to_end(key)
-    start, end = points.span(2)
     return svg[:start] + image + svg[end:]
+
+
+def _points_groups(svg: str):
+    """Each points group: (its attributes, where its content starts and ends, where its
+    tag opens)."""
+    at = svg.find(_POINTS_TAG)
+    while at >= 0:
+        head = svg.find(">", at)
+        if head < 0:
+            return
+        if svg[head - 1] == "/":  # <g data-role="points" .../>: empty
+            yield svg[at + len(_POINTS_TAG) : head - 1], head + 1, head + 1, at
+            at = svg.find(_POINTS_TAG, head)
+            continue
+        end = svg.find("</g>", head)
+        if end < 0:
+            return
+        yield svg[at + len(_POINTS_TAG) : head], head + 1, end, at
+        at = svg.find(_POINTS_TAG, end)
 
 
 def _root_mapping(tag: str) -> tuple[float, float, float, float, float] | None:
@@ -113,17 +130,19 @@ def _root_mapping(tag: str) -> tuple[float, float, float, float, float] | None:
 def _plain_ancestors(svg: str, start: int, end: int) -> bool:
     """Whether every element open at ``end`` (after the root) is a ``<g>`` with only
     ``data-*`` attributes: nothing around the points moves, clips or fades them."""
-    stack: list[str] = []
-    for m in _TAG.finditer(svg, start, end):
-        closing, name, attrs, selfclosing = m.groups()
-        if name.startswith(("!", "?")):
-            continue
-        if closing:
+    for name in _CONTAINERS:  # no other container is open there
+        opened = len(re.findall(rf"<{name}[\s>/]", svg[start:end]))
+        closed = svg.count(f"</{name}>", start, end)
+        if opened != closed:
+            return False
+    stack: list[bool] = []
+    for m in _GROUP.finditer(svg, start, end):
+        if m.group(0) == "</g>":
             if stack:
                 stack.pop()
-        elif not selfclosing:
-            stack.append("" if name == "g" and _only_data(attrs) else name)
-    return all(name == "" for name in stack)
+        elif not m.group(0).endswith("/>"):
+            stack.append(_only_data(m.group(1)))
+    return all(stack)
 
 
 def _only_data(attrs: str) -> bool:
