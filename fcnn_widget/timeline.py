@@ -38,6 +38,7 @@ class Timeline:
         self._values: dict[int, tuple[int, np.ndarray]] = {}
         self._ranges: dict[tuple, tuple[int, np.ndarray]] = {}
         self._packs: dict[tuple, tuple[tuple, np.ndarray]] = {}  # see pack
+        self._extremes: dict[int, tuple[int, tuple[np.ndarray, np.ndarray]]] = {}
 
     @property
     def epochs(self) -> list[int]:
@@ -145,9 +146,12 @@ class Timeline:
         if kept is not None and kept[0] == (tuple(epochs), ids):
             return kept[1]
         values = np.stack([self.values_at(epoch, record)[sample] for epoch in epochs])
-        ranges = [self.ranges_at(epoch, style, slots, record, sample) for epoch in epochs]
-        ranges = np.stack([r[sample if r.shape[0] > 1 else 0].ravel() for r in ranges])
         flat = record.flat_snapshots(index)
+        if style.robust:  # percentiles: epoch by epoch
+            ranges = [self.ranges_at(epoch, style, slots, record, sample) for epoch in epochs]
+            ranges = np.stack([r[sample if r.shape[0] > 1 else 0].ravel() for r in ranges])
+        else:
+            ranges = self._min_max_ranges(epochs, record, style, values, flat)
         at = rules.timeline_row(values.shape[1], flat.shape[1], ranges.shape[1] // 2)
         out = np.empty((len(epochs), at["stride"]), np.float32)
         out[:, slice(*at["values"])] = values
@@ -159,6 +163,57 @@ class Timeline:
         self._packs[key] = ((tuple(epochs), ids), out)
         return out
 
+    def _min_max_ranges(self, epochs, record, style, values, flat) -> np.ndarray:
+        """The packed sample's (lo, hi) per group at every epoch at once, (epochs, 2 *
+        groups): :func:`colors.value_ranges`'s finite min and max (robust=False), from
+        each epoch's column-wise extremes over all samples (kept per epoch) for the
+        ``"dataset"`` scope or from the sample's own ``values`` for ``"sample"``."""
+        if style.norm_scope == "sample":
+            finite = np.isfinite(values)
+            node_lo, node_hi = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
+        else:
+            extremes = [self._column_extremes(epoch, record) for epoch in epochs]
+            node_lo = np.stack([lo for lo, _ in extremes])
+            node_hi = np.stack([hi for _, hi in extremes])
+        finite = np.isfinite(flat)
+        param_lo, param_hi = np.where(finite, flat, np.inf), np.where(finite, flat, -np.inf)
+        slots, first = column_layout(self.model.widths)
+        parts = [(slot, node_lo, node_hi, first[slot], self.model.widths[int(slot[1:])])
+                 for slot in slots]  # fmt: skip
+        at = 0
+        for k, (W, b) in enumerate(record.params, start=1):
+            for name, size in ((f"w{k}", int(np.size(W))), (f"b{k}", int(np.size(b)))):
+                parts.append((name, param_lo, param_hi, at, size))
+                at += size
+        names = list(dict.fromkeys(colors.group_of(p[0], style.norm) for p in parts))
+        lo = np.full((len(epochs), len(names)), np.inf, np.float32)
+        hi = np.full((len(epochs), len(names)), -np.inf, np.float32)
+        for slot, lows, highs, start, size in parts:
+            g = names.index(colors.group_of(slot, style.norm))
+            if size:
+                lo[:, g] = np.minimum(lo[:, g], lows[:, start : start + size].min(axis=1))
+                hi[:, g] = np.maximum(hi[:, g], highs[:, start : start + size].max(axis=1))
+        empty = ~(np.isfinite(lo) & np.isfinite(hi))  # no finite value: [0, 1]
+        lo[empty], hi[empty] = 0.0, 1.0
+        ranges = np.stack([lo, hi], axis=-1)
+        if style.symmetric:
+            m = np.max(np.abs(ranges), axis=-1)
+            ranges = np.stack([-m, m], axis=-1)
+        return ranges.reshape(len(epochs), -1)
+
+    def _column_extremes(self, epoch: int, record: Record) -> tuple[np.ndarray, np.ndarray]:
+        """Each column's least and greatest finite value over every sample at ``epoch``
+        (±inf where a column has none)."""
+        sid = int(record.snapshot_ids[self._index(epoch, record)])
+        cached = self._extremes.get(epoch)
+        if cached is None or cached[0] != sid:
+            values = self.values_at(epoch, record)
+            finite = np.isfinite(values)
+            lo = np.where(finite, values, np.inf).min(axis=0, initial=np.inf)
+            hi = np.where(finite, values, -np.inf).max(axis=0, initial=-np.inf)
+            cached = self._extremes[epoch] = (sid, (lo, hi))
+        return cached[1]
+
     def _forget_unoffered(self, record: Record, keep: int) -> None:
         """Drop the traces of epochs the slider does not offer (a live fit traces every
         epoch it shows), all but ``keep``'s."""
@@ -167,3 +222,5 @@ class Timeline:
             del self._values[epoch]
         for key in [k for k in self._ranges if k[0] not in keep]:
             del self._ranges[key]
+        for epoch in [e for e in self._extremes if e not in keep]:
+            del self._extremes[epoch]

@@ -43,9 +43,11 @@ def expected_row(model, epoch, style, sample):
 @pytest.mark.parametrize("norm", colors.NORMS)
 @pytest.mark.parametrize("scope", colors.SCOPES)
 @pytest.mark.parametrize("symmetric", [False, True])
-def test_each_row_is_the_sample_the_parameters_and_the_styles_ranges(model, norm, scope, symmetric):
+def test_each_row_is_the_sample_the_parameters_and_the_styles_ranges(
+    model, norm, scope, symmetric, robust=False
+):
     tl = Timeline(model, model.dataset.X)
-    style = settings.make_style(norm=norm, norm_scope=scope, symmetric=symmetric)
+    style = settings.make_style(norm=norm, norm_scope=scope, symmetric=symmetric, robust=robust)
     packed = tl.pack(style, sample=17)
     assert packed.shape[0] == len(tl.epochs)
     for row, epoch in zip(packed, tl.epochs):
@@ -53,6 +55,13 @@ def test_each_row_is_the_sample_the_parameters_and_the_styles_ranges(model, norm
     assert tl.pack(style, sample=17) is packed  # kept
     other = tl.pack(style, sample=3)
     assert np.array_equal(other[-1], expected_row(model, tl.epochs[-1], style, 3))
+
+
+@pytest.mark.parametrize("scope", colors.SCOPES)
+def test_robust_ranges_too(model, scope):
+    test_each_row_is_the_sample_the_parameters_and_the_styles_ranges(
+        model, "layer", scope, True, True
+    )
 
 
 def test_a_changed_snapshot_is_packed_again(model):
@@ -66,6 +75,28 @@ def test_a_changed_snapshot_is_packed_again(model):
     assert second.shape[0] == first.shape[0] + 2
     for row, epoch in zip(second, tl.epochs):
         assert np.array_equal(row, expected_row(m, epoch, style, 0))
+
+
+def test_values_that_are_not_finite_are_left_out_of_the_ranges():
+    m = FCNN([3], dataset="prod", seed=3)
+    m.fit(epochs=1, lr=0.01, batch_size=250)
+    X = np.array(m.dataset.X[:40], np.float32)
+    X[5, 0], X[6, 1] = np.nan, np.inf
+    tl = Timeline(m, X)
+    for scope in colors.SCOPES:
+        style = settings.make_style(norm="layer", norm_scope=scope)
+        for sample in (0, 5, 6):
+            packed = tl.pack(style, sample=sample)
+            values = trace_values(m, X, m.history.record.snapshots[-1])[0]
+            nodes = {"x0": values[:, :2], "z1": values[:, 2:5], "a1": values[:, 5:8],
+                     "z2": values[:, 8:9], "a2": values[:, 9:10]}  # fmt: skip
+            (W1, b1), (W2, b2) = m.history.record.snapshots[-1]
+            ranges = colors.value_ranges(
+                nodes, {"w1": W1, "b1": b1, "w2": W2, "b2": b2}, norm="layer", scope=scope,
+                symmetric=False, robust=False,
+            )[2]  # fmt: skip
+            want = ranges[sample if scope == "sample" else 0].ravel()
+            assert np.array_equal(packed[-1, -want.size :], want)
 
 
 def test_flat_snapshots_are_each_snapshots_arrays_joined(model):
