@@ -200,3 +200,45 @@ def test_saved_settings_are_always_offered_and_colormaps_count_by_name():
         for s in ("dataset", "sample")
     }
     assert (w.palette, w.norm) == ("viridis", "layer")
+
+
+def test_a_large_page_warns_with_its_expected_size_before_any_work(tmp_path, monkeypatch):
+    """200,000 samples make a ~31 MB page: the warning comes before the variants are
+    computed, so a filter that makes it an error stops the save with nothing done."""
+    import warnings
+
+    from fcnn_widget import datasets
+    from fcnn_widget.standalone import collect, page
+
+    model = FCNN([5, 5], "relu", dataset="prod", seed=0)
+    w = FCNNWidget(model, samples=datasets.make("prod", 200_000, seed=1))
+    calls = []
+    real = collect.collect_state
+    monkeypatch.setattr(collect, "collect_state", lambda *a, **k: calls.append(1) or real(*a, **k))
+    path = tmp_path / "big.html"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match=r"saved page of about (2\d|3\d) MB .*over 20 MB"):
+            w.save_html(path)
+    assert calls == [] and not path.exists()  # declined: no variant computed, no file
+    monkeypatch.setattr(page, "LARGE_PAGE_BYTES", 10**9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w.save_html(path, palettes=[], norms=["global"], scopes=["dataset"])  # no warning
+    assert calls == [1] and path.exists()
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"palettes": ["viridis"], "norms": ["global"], "scopes": ["dataset"]}]
+)
+def test_the_expected_size_is_close_to_the_page_written(seed, tmp_path, options):
+    from fcnn_widget.standalone import collect, estimate
+
+    src = collect.page_source(seed)
+    expected = estimate.page_bytes(
+        src, norms=options.get("norms", ("global", "component", "layer")),
+        scopes=options.get("scopes", ("dataset", "sample")),
+        n_palettes=len(collect.offered_palettes(src, options.get("palettes"))),
+    )  # fmt: skip
+    written = seed.save_html(tmp_path / "p.html", **options).stat().st_size
+    assert 0.75 < expected / written < 1.25

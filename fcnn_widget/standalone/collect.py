@@ -37,22 +37,19 @@ def collect_state(
     """The saved page's base state, its variants and the settings it cannot change.
 
     ``widget_or_model``: a widget (its current state; ``overrides`` such as ``sample=3`` or
-    ``title="..."`` apply to the page only) or a model (shown as ``FCNNWidget(model,
-    **overrides)`` would show it)."""
+    ``title="..."`` apply to the page only), a model (shown as ``FCNNWidget(model,
+    **overrides)`` would show it) or what :func:`page_source` made of one."""
     for n in norms:
         settings.check("norm", n)
     for s in scopes:
         settings.check("norm_scope", s)
-    unknown = sorted(set(overrides) - {*settings.TRAIT_NAMES, *POSITION, "samples"})
-    if unknown:
-        raise TypeError(
-            f"unknown widget setting(s) {', '.join(unknown)}; valid: "
-            f"{', '.join((*POSITION, *settings.TRAIT_NAMES))}"
-        )
-    src = _source(widget_or_model, overrides)
+    if isinstance(widget_or_model, state.Source):
+        src = widget_or_model  # from page_source
+    else:
+        src = page_source(widget_or_model, **overrides)
     start = src.scene.style
     chosen = [start.palette.name, *(DEFAULT_PALETTES if palettes is None else palettes)]
-    offered = list(dict.fromkeys(_name(p) for p in chosen))  # a Colormap counts by its name
+    offered = offered_palettes(src, palettes)  # a Colormap counts by its name
     tables = {name: _resolve(p, src.colormaps) for p in reversed(chosen) if (name := _name(p))}
     tables[start.palette.name] = start.palette
     src = dataclasses.replace(src, luts={**src.luts, **state.luts(tables.values())})
@@ -79,6 +76,24 @@ def collect_state(
                 )
     fixed = sorted(k for k in settings.TRAIT_NAMES if k not in AXES)
     return base, variants, fixed
+
+
+def page_source(widget_or_model, **overrides) -> state.Source:
+    """What the saved page shows: a widget's state (with the page-only ``overrides``) or
+    a model shown as ``FCNNWidget(model, **overrides)`` would show it."""
+    unknown = sorted(set(overrides) - {*settings.TRAIT_NAMES, *POSITION, "samples"})
+    if unknown:
+        raise TypeError(
+            f"unknown widget setting(s) {', '.join(unknown)}; valid: "
+            f"{', '.join((*POSITION, *settings.TRAIT_NAMES))}"
+        )
+    return _source(widget_or_model, overrides)
+
+
+def offered_palettes(src: state.Source, palettes) -> list[str]:
+    """The names of the palettes the page offers: the shown one first."""
+    chosen = [src.scene.style.palette.name, *(DEFAULT_PALETTES if palettes is None else palettes)]
+    return list(dict.fromkeys(_name(p) for p in chosen))
 
 
 def _source(widget_or_model, overrides: dict) -> state.Source:

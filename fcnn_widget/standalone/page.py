@@ -13,9 +13,9 @@ import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .. import colors, files, limits
+from .. import colors, files, limits, settings
+from . import collect, estimate
 from .codec import FORMAT, LIMITS, encode_state
-from .collect import collect_state
 
 LARGE_PAGE_BYTES = 20 * 10**6  # a saved page past this warns, with its size, before writing
 _STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -41,26 +41,57 @@ def to_html(
     ``page_title``: the HTML title (default: the widget's title). ``note``: a line under the
     widget on what works offline. The seed example (``FCNN([5, 5])`` on prod) is ~0.6 MB.
     """
-    state, variants, fixed = collect_state(
-        widget_or_model, palettes=palettes, norms=norms, scopes=scopes, **style
-    )
-    doc = encode_state(state, variants, fixed)
-    title = page_title if page_title is not None else (state.get("title") or "fcnn-widget")
-    return _page(doc, str(title), note)
+    return _build(widget_or_model, None, palettes, norms, scopes, page_title, note, style)
 
 
 def save_html(widget_or_model, path: str | os.PathLike, **options) -> Path:
     """Write :func:`to_html`'s page (``options`` as there) to ``path``, atomically: a failed
-    save leaves the old file as it was. Returns the path."""
-    data = files.encode_text(to_html(widget_or_model, **options), "the page")
-    if len(data) > LARGE_PAGE_BYTES:
-        warnings.warn(
-            f"writing a saved page of {limits.human_bytes(len(data))} to {str(path)!r} (over "
-            f"{limits.human_bytes(LARGE_PAGE_BYTES)}): browsers open it slowly; fewer samples, "
-            "palettes=[...] or norms=[...] make it smaller",
-            stacklevel=3,
-        )
-    return files.write_atomic(Path(path), data)
+    save leaves the old file as it was. Returns the path. A page expected to be over
+    :data:`LARGE_PAGE_BYTES` warns with its expected size before any of the work (a
+    warnings filter that turns it into an error stops the save there)."""
+    options = dict(options)
+    parts = {k: options.pop(k) for k in ("palettes", "norms", "scopes", "page_title", "note")
+             if k in options}  # fmt: skip
+    parts.setdefault("norms", colors.NORMS)
+    parts.setdefault("scopes", colors.SCOPES)
+    page = _build(
+        widget_or_model, path, parts.get("palettes"), parts["norms"], parts["scopes"],
+        parts.get("page_title"), parts.get("note", True), options,
+    )  # fmt: skip
+    return files.write_atomic(Path(path), files.encode_text(page, "the page"))
+
+
+def _build(widget_or_model, path, palettes, norms, scopes, page_title, note, style) -> str:
+    for n in norms:
+        settings.check("norm", n)
+    for s in scopes:
+        settings.check("norm_scope", s)
+    src = collect.page_source(widget_or_model, **style)
+    warned = False
+    if path is not None:
+        n_palettes = len(collect.offered_palettes(src, palettes))
+        expected = estimate.page_bytes(src, norms=norms, scopes=scopes, n_palettes=n_palettes)
+        if expected > LARGE_PAGE_BYTES:
+            _warn_large(path, expected, "about ")
+            warned = True
+    state, variants, fixed = collect.collect_state(
+        src, palettes=palettes, norms=norms, scopes=scopes
+    )
+    doc = encode_state(state, variants, fixed)
+    title = page_title if page_title is not None else (state.get("title") or "fcnn-widget")
+    page = _page(doc, str(title), note)
+    if path is not None and not warned and len(page.encode("utf-8")) > LARGE_PAGE_BYTES:
+        _warn_large(path, len(page.encode("utf-8")), "")  # larger than expected
+    return page
+
+
+def _warn_large(path, size: int, about: str) -> None:
+    warnings.warn(
+        f"writing a saved page of {about}{limits.human_bytes(size)} to {str(path)!r} (over "
+        f"{limits.human_bytes(LARGE_PAGE_BYTES)}): browsers open it slowly; fewer samples, "
+        "palettes=[...] or norms=[...] make it smaller",
+        stacklevel=4,
+    )
 
 
 def read_html(path_or_text) -> dict:
