@@ -119,11 +119,15 @@ def forward_trace(params, X, activation: str, task: str):
 
 def loss_per_sample(params, X, y, activation: str, task: str, layout: str = "dot"):
     """MSE for regression, sigmoid / softmax cross-entropy on the logits for classification.
-    ``X`` is (batch, in), or (in, batch) for a layout of :data:`TRANSPOSED`; ``y`` per sample."""
+    ``X`` is (batch, in), or (in, batch) for a layout of :data:`TRANSPOSED`, whose regression
+    targets ``y`` are (out, batch) too (no transpose in the step: XLA would lay out the whole
+    step for it); class labels are (batch,)."""
     import optax
 
     z = logits(params, X, activation, layout)
     if layout in TRANSPOSED:
+        if task == "regression":
+            return jnp.mean((z - y) ** 2, axis=0)
         z = z.T
     if task == "regression":
         return jnp.mean((z - y) ** 2, axis=-1)

@@ -305,19 +305,23 @@ def permutation(key, n: int) -> jax.Array:
     >>> sorted(p.tolist()) == list(range(10)), p.dtype
     (True, dtype('int32'))
     """
-    a = max(1, math.isqrt(n - 1) + 1) if n > 1 else 1
+    if not 1 <= n < 2**31:
+        raise ValueError(f"a shuffle is made of 1 to 2**31 - 1 samples, not {n}")
+    a = math.isqrt(n - 1) + 1 if n > 1 else 1
     b = -(-n // a)
     rounds = jax.random.bits(key, (_SHUFFLE_ROUNDS,), jnp.uint32)
 
     def feistel(x):
         for r in range(_SHUFFLE_ROUNDS):
             hi, lo = (a, b) if r % 2 == 0 else (b, a)  # x = left * lo + right
-            left, right = x // lo, x % lo
+            left, right = jax.lax.div(x, lo), jax.lax.rem(x, lo)  # x >= 0
             h = (right.astype(jnp.uint32) ^ rounds[r]) * jnp.uint32(0x9E3779B1)
             h = h ^ (h >> 16)
             h = h * jnp.uint32(0x85EBCA6B)
             h = h ^ (h >> 13)
-            left = (left + (h % jnp.uint32(hi)).astype(jnp.int32)) % hi
+            # (h's top 16 bits * hi) >> 16: a number in 0..hi-1 without a division
+            left = left + ((h >> 16) * jnp.uint32(hi) >> 16).astype(jnp.int32)
+            left = jnp.where(left >= hi, left - hi, left)
             x = right * hi + left  # the halves swap: right is now the high digit (radix lo)
         return x
 
@@ -408,6 +412,8 @@ def compiled_chunk(
         if transposed:  # each batch (features, batch): the batch on the minor axis
             Xb = Xb.transpose(0, 2, 1)
         yb = y[order].reshape((n_batches, batch_size) + y.shape[1:])
+        if transposed and not is_class:
+            yb = yb.transpose(0, 2, 1)
         state, losses = steps(*state, Xb, yb)
         params = state[0]
         metrics = {"loss": jnp.sum(losses) / n}
