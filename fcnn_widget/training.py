@@ -412,7 +412,7 @@ def compiled_chunk(
         if transposed:  # each batch (features, batch): the batch on the minor axis
             Xb = Xb.transpose(0, 2, 1)
         yb = y[order].reshape((n_batches, batch_size) + y.shape[1:])
-        if transposed and not is_class:
+        if layout in network.TRANSPOSED_TARGETS and not is_class:
             yb = yb.transpose(0, 2, 1)
         state, losses = steps(*state, Xb, yb)
         params = state[0]
