@@ -22,7 +22,7 @@ from html import escape
 
 import numpy as np
 
-from . import colors, fmt, overlays, rules
+from . import chart_lines, colors, fmt, overlays, rules
 from .layout import BAR_H, BAR_W, MIN_FONT, Layout, network_layout, text_width
 from .network import OUTPUT_NAMES
 from .rules import epoch_caption, epoch_marker_x, layer_mark, subscript
@@ -590,22 +590,17 @@ def _chart(scene: Scene, lay: Layout) -> list[str]:
     series = [("train", loss, "")]
     if scene.test_loss is not None and len(scene.test_loss):
         series.append(("test", np.asarray(scene.test_loss, np.float64), ' stroke-dasharray="4 3"'))
-    finite = np.concatenate([s[np.isfinite(s) & (s > 0)] for _, s, _ in series])
-    if loss.size == 0 or finite.size == 0:
+    bounds = chart_lines.log_bounds([s for _, s, _ in series])
+    if loss.size == 0 or bounds is None:
         out.append(
             f'<text x="{x + w / 2:.2f}" y="{y + h / 2:.2f}" text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.7">not trained yet</text>'
         )
         out.append("</g>")
         return out
-    top, bottom = np.log10(finite.max()), np.log10(finite.min())
-    span = (top - bottom) or 1.0
+    top, bottom = bounds
     n = len(loss)
     for name, s, dash in series:
-        epochs = np.flatnonzero(np.isfinite(s) & (s > 0))
-        cx = x + epochs / max(1, n - 1) * w
-        cy = y + (top - np.log10(s[epochs])) / span * (h - 8) + 4
-        cx, cy = _envelope(cx - x, cy)
-        pts = " ".join(f"{a + x:.1f},{b:.1f}" for a, b in zip(cx, cy))
+        pts = chart_lines.curve_points(s, n, lay.chart, top, bottom)
         out.append(
             f'<polyline data-series="{name}" points="{pts}" fill="none" stroke="currentColor" stroke-width="1.5"{dash}/>'
         )
@@ -625,20 +620,6 @@ def _chart(scene: Scene, lay: Layout) -> list[str]:
     )
     out.append("</g>")
     return out
-
-
-def _envelope(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A polyline through (px, py) (px ascending, in pixels) thinned to its highest and
-    lowest point in every pixel column, plus both ends: it draws the same, and a fit of
-    thousands of epochs does not cost thousands of numbers on every live update."""
-    column = np.floor(px).astype(np.int64)
-    if len(px) < 3 or len(px) <= 2 * (column[-1] - column[0] + 1):
-        return px, py
-    order = np.lexsort((py, column))  # by column, then by height within a column
-    starts = np.flatnonzero(np.diff(column[order], prepend=column[order][0] - 1))
-    ends = np.append(starts[1:] - 1, len(order) - 1)
-    keep = np.unique(np.concatenate([order[starts], order[ends], [0, len(px) - 1]]))
-    return px[keep], py[keep]
 
 
 def _attr(value: str) -> str:
