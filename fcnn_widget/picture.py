@@ -22,7 +22,7 @@ from html import escape
 
 import numpy as np
 
-from . import chart_lines, colors, fmt, overlays, rules
+from . import chart_lines, colors, fmt, overlays, population_chart, rules
 from .layout import BAR_H, BAR_W, MIN_FONT, Layout, network_layout, text_width
 from .network import OUTPUT_NAMES
 from .rules import epoch_caption, epoch_marker_x, layer_mark, subscript
@@ -111,13 +111,14 @@ def body(
         out += overlays.formulas(scene, lay, sample)
     if "chart" in lay.parts:
         out += _chart(scene, lay)
+    out += population_chart.elements(scene, lay)  # none unless the scene shows a population
     return out
 
 
 def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:
     """Where everything of this scene's picture sits, laid out for the export's ``width``
     or else for ``fit_width`` (None: the natural, wide layout)."""
-    return network_layout(
+    lay = network_layout(
         scene.widths,
         n_groups=len(scene.group_names),
         has_plane=scene.grid is not None,
@@ -130,6 +131,7 @@ def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:
         parts=scene.style.parts,
         caption=bool(scene.style.caption),
     )
+    return population_chart.extend(lay, scene)  # room for a population's chart, if shown
 
 
 def _right_chars(scene: Scene) -> int:

@@ -34,6 +34,7 @@ from . import scene as scenes
 from .animation import Animated, page_request
 from .datasets import check_class_names
 from .model import FCNN
+from .population import Population
 from .samples import Samples
 from .training import History
 
@@ -65,6 +66,14 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
     sample = traitlets.Int(0).tag(sync=True)
     epoch = traitlets.Int(0).tag(sync=True)
 
+    def __new__(cls, model=None, *args, **kwargs):
+        # A Population: its best member (or member=) drawn, with the population's chart.
+        if cls is FCNNWidget and isinstance(model, Population):
+            from .population_widget import PopulationWidget
+
+            cls = PopulationWidget
+        return super().__new__(cls, model, *args, **kwargs)
+
     def __init__(
         self,
         model: FCNN,
@@ -84,6 +93,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
             model, samples, settings.make_style(**chosen), sample=sample, epoch=epoch,
             uid=self._uid, colormaps=self._colormaps.objects,
         )  # fmt: skip
+        src.scene = self._dress(src.scene)
         self.scene, self.timeline, (self._window_start, self._window_len) = (
             src.scene, src.timeline, src.window
         )  # fmt: skip
@@ -217,7 +227,11 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
 
     # -- keeping the page in step -----------------------------------------------------------------
     def _scene(self, style: settings.Style, epoch: int) -> scenes.Scene:
-        return state.scene_at(self.model, self._samples, style, self.timeline, epoch)
+        return self._dress(state.scene_at(self.model, self._samples, style, self.timeline, epoch))
+
+    def _dress(self, shown: scenes.Scene) -> scenes.Scene:
+        """What a subclass adds to every scene it shows (a population's chart)."""
+        return shown
 
     def _page_state(self, sample: int, points: bool = False) -> dict:
         start, length = self._window_start, self._window_len
