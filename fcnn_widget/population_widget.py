@@ -35,7 +35,7 @@ class PopulationWidget(FCNNWidget):
     loss, "train" or "test") with the population's loss chart; other arguments as
     :class:`FCNNWidget`. ``member`` is synced with the page both ways."""
 
-    member = traitlets.Int(0).tag(sync=True)
+    member = traitlets.Any(0).tag(sync=True)  # checked by _valid_member (an index 0..K-1)
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ import { indexRegions, nearestSampleIn, outlineSample, patternText, regionAt } f
 import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
 import { followWidth } from "./width.js";
+import { curveAt, markDrawn } from "./population.js";
 
 const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_region_maps", "_epochs", "_history", "_window"];
 // What a move of the kernel's window of samples changes: no new picture, only its data.
@@ -220,9 +221,17 @@ function render({ model, el }) {
   model.on("change:_progress", onProgress);
 
   const selectSample = (s) => { show(s, epochIndex); setTrait("sample", s); };
+  // A population's chart: a click on a member's curve draws that member (the kernel's trait).
+  const picksMembers = () => !offline && model.get("member") !== undefined;
+  el.classList.toggle("fcnn-picks-members", picksMembers());
   const onClick = (event) => {
     player.pause();
     if (!pic) return;
+    const curve = curveAt(pic.svg, event);
+    if (curve) {
+      if (picksMembers()) { markDrawn(pic.svg, Number(curve.dataset.member)); setTrait("member", Number(curve.dataset.member)); }
+      return;
+    }
     const point = eventToData(pic.svg, state, event);
     if (!point) return;
     // The nearest of all samples: the page's own when it holds them all (or is a saved page,
@@ -272,7 +281,10 @@ function render({ model, el }) {
     const region = point && regions ? regionAt(regions, pic.svg, event) : -1;
     if (point) patternShown = showRegionPattern(pic.analysis, state, point, region) || patternShown;
     else if (patternShown) { patternShown = false; show(sample, epochIndex); }
-    if (!point) return null;
+    if (!point) {
+      const curve = pic && curveAt(pic.svg, event);
+      return curve ? curve.dataset.label + (picksMembers() ? " (click to draw it)" : "") : null;
+    }
     return describePoint(state, point, region, region >= 0 ? patternText(state, region) : "");
   };
   const onLeave = () => { if (patternShown) { patternShown = false; show(sample, epochIndex); } };
