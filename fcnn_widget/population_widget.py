@@ -116,3 +116,6 @@ class PopulationWidget(FCNNWidget):
             self._latest = self.timeline.epochs[-1]
             self.set_trait("epoch", self.scene.epoch)
             self._push(self._page_state(self.sample, points=True))
+
+
+FCNNWidget.widget_for[Population] = PopulationWidget  # FCNNWidget(pop) makes one

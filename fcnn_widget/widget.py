@@ -34,7 +34,6 @@ from . import scene as scenes
 from .animation import Animated, page_request
 from .datasets import check_class_names
 from .model import FCNN
-from .population import Population
 from .samples import Samples
 from .training import History
 
@@ -66,12 +65,14 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
     sample = traitlets.Int(0).tag(sync=True)
     epoch = traitlets.Int(0).tag(sync=True)
 
-    def __new__(cls, model=None, *args, **kwargs):
-        # A Population: its best member (or member=) drawn, with the population's chart.
-        if cls is FCNNWidget and isinstance(model, Population):
-            from .population_widget import PopulationWidget
+    # Widgets of other things than a model, {kind: subclass}: each subclass registers
+    # itself (population_widget: a Population's member with the population's chart).
+    widget_for: dict[type, type] = {}
 
-            cls = PopulationWidget
+    def __new__(cls, model=None, *args, **kwargs):
+        if cls is FCNNWidget:
+            kinds = FCNNWidget.widget_for.items()
+            cls = next((sub for kind, sub in kinds if isinstance(model, kind)), cls)
         return super().__new__(cls, model, *args, **kwargs)
 
     def __init__(
