@@ -169,3 +169,31 @@ def test_member_text_ranks():
     assert population_chart.member_text(chart, 2).endswith(
         "3rd of 3 by final train loss (no final loss)"
     )
+
+
+@pytest.mark.parametrize("width", [None, 720, 1400, 480])
+def test_the_chart_reads_at_every_width(pop, tmp_path, width):
+    """Every text of the picture with the population chart at least 11 px, none over another
+    text or under a mark (boxes from the SVG: tests/harness/text_boxes.py)."""
+    from harness.lab import ARTIFACTS_DIR
+    from harness.text_boxes import collisions, smallest_font_px, svg_items
+
+    from fcnn_widget.layout import MIN_FONT
+
+    w = FCNNWidget(pop, sample=10, caption="a caption under it all", title="prod: relu [4]")
+    dressing = {} if width is None else {"width": width}
+    svg = w.save_svg(tmp_path / "p.svg", **dressing).read_text()
+    items, scale = svg_items(svg)
+    size, smallest = smallest_font_px(items, scale)
+    assert size >= MIN_FONT, (smallest.role, smallest.text, size)
+    assert collisions(items) == []
+    root = ET.fromstring(svg)
+    texts = {t.get("data-role"): t for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    frame = root.find(".//s:rect[@data-role='population-frame']", NS)
+    bottom = float(frame.get("y")) + float(frame.get("height"))
+    assert float(texts["caption"].get("y")) > bottom  # the caption stays last
+    assert float(frame.get("x")) + float(frame.get("width")) <= float(root.get("viewBox").split()[2])
+    if width == 720:
+        ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+        w.save_png(ARTIFACTS_DIR / "population-720px.png", scale=1, width=720)
+    w.close()
