@@ -37,7 +37,7 @@ CHART_H = 140
 BELOW_H = 40  # the epoch count and the drawn member's line under the chart
 BLOCK_H = TITLE_H + CHART_H + BELOW_H + 8
 LEFT = 16
-AXIS_W = 44  # the loss ticks left of the chart
+AXIS_W = 48  # the loss ticks left of the chart
 MAX_W = 760
 FAINT_OPACITY = 0.3
 

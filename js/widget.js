@@ -283,7 +283,8 @@ function render({ model, el }) {
     else if (patternShown) { patternShown = false; show(sample, epochIndex); }
     if (!point) {
       const curve = pic && curveAt(pic.svg, event);
-      return curve ? curve.dataset.label + (picksMembers() ? " (click to draw it)" : "") : null;
+      const hint = curve && curve.dataset.drawn === "1" ? " (drawn)" : picksMembers() ? " (click to draw it)" : "";
+      return curve ? curve.dataset.label + hint : null;
     }
     return describePoint(state, point, region, region >= 0 ? patternText(state, region) : "");
   };

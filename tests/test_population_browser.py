@@ -105,6 +105,7 @@ def test_a_click_on_a_faint_curve_draws_that_member(pop_page):
     before = root.evaluate(NEURONS_JS)
     assert before == pytest.approx(expected_trace(nb, best), rel=1e-6, abs=1e-7)
     target, x, y = separated_point(nb)
+    root.locator('g[data-role="population-chart"]').scroll_into_view_if_needed()
     cx, cy = nb.page.evaluate(TO_CLIENT_JS, [x, y])
     nb.page.mouse.click(cx, cy)
     shows_member(nb, root, target)
@@ -116,7 +117,8 @@ def test_a_click_on_a_faint_curve_draws_that_member(pop_page):
     assert after != before
     # The member's own loss chart and epoch follow: its final loss under its own chart.
     final = float(nb.kernel_value(f"float(pop[{target}].history.loss[-1])"))
-    assert f"epoch 250: {final:.3g}" in root.locator('g[data-role="loss-chart"]').inner_text()
+    assert f"epoch 250: {final:.3g}" in root.locator('g[data-role="loss-chart"]').text_content()
+    nb.page.mouse.move(1, 1)  # the tooltip away: the picture as one sees it
     nb.screenshot(root, f"population-member{target}-clicked")
     nb.assert_no_errors()
 
@@ -124,6 +126,7 @@ def test_a_click_on_a_faint_curve_draws_that_member(pop_page):
 def test_hover_names_the_member_under_the_pointer(pop_page):
     nb, root = pop_page
     target, x, y = separated_point(nb)
+    root.locator('g[data-role="population-chart"]').scroll_into_view_if_needed()
     cx, cy = nb.page.evaluate(TO_CLIENT_JS, [x, y])
     nb.page.mouse.move(cx, cy)
     seed = int(nb.kernel_value(f"pop.seeds[{target}]"))
@@ -162,6 +165,7 @@ def test_the_population_chart_reads_at_the_cells_width(pop_page):
     box, picture = chart.bounding_box(), root.locator("svg.fcnn-picture").bounding_box()
     assert box["width"] > 0.6 * picture["width"]  # spans the picture, under it
     assert box["y"] > root.locator('g[data-role="loss-chart"]').bounding_box()["y"]
+    nb.page.mouse.move(1, 1)
     nb.screenshot(root, "population-widget")
     nb.screenshot(chart, "population-chart")
     nb.assert_no_errors()

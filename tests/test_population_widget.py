@@ -192,7 +192,9 @@ def test_the_chart_reads_at_every_width(pop, tmp_path, width):
     frame = root.find(".//s:rect[@data-role='population-frame']", NS)
     bottom = float(frame.get("y")) + float(frame.get("height"))
     assert float(texts["caption"].get("y")) > bottom  # the caption stays last
-    assert float(frame.get("x")) + float(frame.get("width")) <= float(root.get("viewBox").split()[2])
+    assert float(frame.get("x")) + float(frame.get("width")) <= float(
+        root.get("viewBox").split()[2]
+    )
     if width == 720:
         ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
         w.save_png(ARTIFACTS_DIR / "population-720px.png", scale=1, width=720)
