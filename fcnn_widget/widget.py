@@ -57,7 +57,9 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
     ``show_lines``, ``show_regions``, ``show_matrices``, ``max_edges``, ``class_names``,
     ``preset`` ("notebook" or "figure": the picture alone), ``parts``. All are synced with the
     page both ways. Every argument is checked before the widget opens its connection to the
-    page, so a bad one leaves nothing behind.
+    page, so a bad one leaves nothing behind. ``model`` may also be a
+    :class:`~fcnn_widget.Population`: its best member (or ``member=``) drawn with the
+    population's loss chart (:mod:`fcnn_widget.population_widget`).
     """
 
     _esm = _STATIC / "widget.js"
