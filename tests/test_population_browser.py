@@ -5,12 +5,14 @@ curve moves; hover names a member; the chart reads (no text over another) at the
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 from harness.svg_compare import open_widget
 from harness.text_boxes import collisions, page_items, smallest_font_px
 
+from fcnn_widget import picture, population_chart
 from fcnn_widget.layout import MIN_FONT
 
 pytestmark = pytest.mark.browser
@@ -72,6 +74,12 @@ def separated_point(nb) -> tuple[int, float, float]:
     """A faint member and a point on its curve (picture units) far from every other curve."""
     curves = json.loads(nb.kernel_value(CURVES))
     x0, _, w, _ = json.loads(nb.kernel_value(FRAME))
+    return far_point(curves, x0, w, faint=True)
+
+
+def far_point(curves, x0: float, w: float, faint: bool) -> tuple[int, float, float]:
+    """Of ``curves`` ([member, drawn, points]), a faint one (else the drawn one) and the point
+    on it, in the chart's span, farthest from every other curve."""
     best = None
     for at in np.linspace(x0 + 0.1 * w, x0 + 0.95 * w, 18):
         heights = {}
@@ -81,7 +89,7 @@ def separated_point(nb) -> tuple[int, float, float]:
         drawn = next(int(m) for m, d, _ in curves if d == "1")
         for m, y in heights.items():
             gap = min(abs(y - o) for n, o in heights.items() if n != m)
-            if m != drawn and (best is None or gap > best[0]):
+            if (m != drawn) == faint and (best is None or gap > best[0]):
                 best = (gap, m, float(at), y)
     assert best is not None and best[0] > 4, best  # a curve a click can tell apart
     return best[1], best[2], best[3]
@@ -169,3 +177,55 @@ def test_the_population_chart_reads_at_the_cells_width(pop_page):
     nb.screenshot(root, "population-widget")
     nb.screenshot(chart, "population-chart")
     nb.assert_no_errors()
+
+
+# -- the saved page: no kernel to draw another member ------------------------------------------
+@pytest.fixture(scope="module")
+def saved_page(browser, tmp_path_factory):
+    from fcnn_widget import FCNNWidget, Population
+
+    pop = Population([4], "relu", dataset="prod", seeds=range(6)).fit(epochs=20, lr=0.01)
+    w = FCNNWidget(pop, sample=10)
+    path = w.save_html(tmp_path_factory.mktemp("pop") / "population.html")
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
+    page.goto(path.resolve().as_uri())
+    page.locator('svg.fcnn-picture g[data-role="population-chart"]').wait_for(timeout=30_000)
+    yield w, page
+    context.close()
+
+
+def test_the_saved_page_keeps_the_chart_and_names_members(saved_page):
+    w, page = saved_page
+    curves = page.locator('polyline[data-role="member-curve"]')
+    assert curves.count() == 6
+    assert curves.nth(5).get_attribute("data-member") == str(w.member)
+    # Hover names the drawn member's curve; with no kernel, a click draws nothing else.
+    svg = ET.fromstring(w.to_svg())  # laid out as the saved page (its natural width)
+    curves = [
+        [c.get("data-member"), c.get("data-drawn"), c.get("points")]
+        for c in svg.iter("{http://www.w3.org/2000/svg}polyline")
+        if c.get("data-role") == "member-curve"
+    ]
+    x0, _, width, _ = population_chart.box(picture.layout_of(w.scene), False)
+    to_client = """([x, y]) => { const svg = document.querySelector("svg.fcnn-picture");
+      const p = new DOMPoint(x, y).matrixTransform(svg.getScreenCTM()); return [p.x, p.y]; }"""
+    member, x, y = far_point(curves, x0, width, faint=False)
+    assert member == w.member
+    page.mouse.move(*page.evaluate(to_client, [x, y]))
+    tip = page.locator(".fcnn-tooltip")
+    tip.wait_for(state="visible")
+    assert tip.inner_text().startswith(f"member {w.member} of 6 ") and "(drawn)" in tip.inner_text()
+    other, x, y = far_point(curves, x0, width, faint=True)
+    page.mouse.move(*page.evaluate(to_client, [x, y]))
+    page.wait_for_function(
+        "(m) => document.querySelector('.fcnn-tooltip').textContent.startsWith(`member ${m} of 6 `)",
+        arg=other,
+    )
+    assert "click" not in tip.inner_text()  # no kernel: nothing to draw it with
+    page.mouse.click(*page.evaluate(to_client, [x, y]))
+    assert page.locator('polyline[data-drawn="1"]').get_attribute("data-member") == str(w.member)
+    assert page.problems == []
