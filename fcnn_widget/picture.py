@@ -59,6 +59,14 @@ def to_svg(
     return "\n".join(out)
 
 
+def background_of(style) -> str | None:
+    """The colour behind the picture: ``background``, else the theme's for a figure (print
+    wants an opaque page), else none (transparent: the notebook's own shows through)."""
+    if style.background:
+        return style.background
+    return THEMES[style.theme]["bg"] if style.preset == "figure" else None
+
+
 def svg_open(lay: Layout, style, uid: str, classes: str = "fcnn-picture", extra: str = "") -> str:
     """The root ``<svg>`` tag of a picture laid out as ``lay``: sized by ``style.width`` or
     ``style.height`` (the other side follows the aspect ratio), else at 1 px per unit."""
@@ -71,11 +79,12 @@ def svg_open(lay: Layout, style, uid: str, classes: str = "fcnn-picture", extra:
     )
     width = style.width or round(lay.width * scale)
     height = style.height or round(lay.height * scale)
+    opaque = ' data-background="1"' if background_of(style) else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{classes}" '
         f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
         f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
-        f'color="{THEMES[style.theme]["fg"]}" data-uid="{uid}"{extra}>'
+        f'color="{THEMES[style.theme]["fg"]}" data-uid="{uid}"{opaque}{extra}>'
     )
 
 
@@ -93,9 +102,9 @@ def body(
     style = scene.style
     lay = layout_of(scene, fit_width)
     out = [_defs(scene, uid)]
-    if style.background:
+    if background_of(style):
         out.append(
-            f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>'
+            f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(background_of(style))}"/>'
         )
     out += _header(scene, lay, sample)
     if "network" in lay.parts:
