@@ -6,6 +6,7 @@
 [2, 4, 1]
 """
 
+from . import population_widget  # noqa: F401  (FCNNWidget(pop): it registers itself)
 from ._jax_cache import enable_compilation_cache
 from ._version import __version__
 from .compare_widget import FCNNCompare

@@ -21,7 +21,7 @@ from html import escape
 
 import numpy as np
 
-from . import adapters, overlays, picture, rules, settings
+from . import adapters, chart_lines, overlays, picture, rules, settings
 from . import scene as scenes
 from .model import FCNN
 from .samples import Samples
@@ -272,7 +272,7 @@ def _loss_chart(comp: Comparison, lay: CompareLayout) -> list[str]:
         f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" fill="none" stroke="currentColor" stroke-opacity="0.5" stroke-width="1"/>',
     ]
     losses = [np.asarray(s.loss, np.float64) for s in comp.scenes]
-    finite = np.concatenate([s[np.isfinite(s) & (s > 0)] for s in losses])
+    bounds = chart_lines.log_bounds(losses)
     for i, label in enumerate(comp.labels):
         ly = lay.legend_y + LINE_H * i
         last = f": final {losses[i][-1]:.3g}" if losses[i].size else ""
@@ -280,23 +280,18 @@ def _loss_chart(comp: Comparison, lay: CompareLayout) -> list[str]:
             f'<line x1="{x:.2f}" y1="{ly - 4:.2f}" x2="{x + 22:.2f}" y2="{ly - 4:.2f}" stroke="{model_color(i)}" stroke-width="2.5"/>'
             f'<text data-role="loss-label" data-model="{i}" x="{x + 28:.2f}" y="{ly:.2f}" font-size="11" fill="currentColor">{escape(label + last)}</text>'
         )
-    if finite.size == 0:
+    if bounds is None:
         out.append(
             f'<text x="{x + w / 2:.2f}" y="{y + h / 2:.2f}" text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.7">not trained yet</text>'
         )
         out.append("</g>")
         return out
-    top, bottom = np.log10(finite.max()), np.log10(finite.min())
-    span = (top - bottom) or 1.0
+    top, bottom = bounds
     n = max(len(s) for s in losses)
     for i, s in enumerate(losses):
-        epochs = np.flatnonzero(np.isfinite(s) & (s > 0))
-        if epochs.size == 0:
+        pts = chart_lines.curve_points(s, n, lay.chart, top, bottom)
+        if not pts:
             continue
-        cx = epochs / max(1, n - 1) * w
-        cy = y + (top - np.log10(s[epochs])) / span * (h - 8) + 4
-        cx, cy = picture._envelope(cx, cy)
-        pts = " ".join(f"{a + x:.1f},{b:.1f}" for a, b in zip(cx, cy))
         out.append(
             f'<polyline data-role="loss-curve" data-model="{i}" points="{pts}" fill="none" stroke="{model_color(i)}" stroke-width="1.8"/>'
         )

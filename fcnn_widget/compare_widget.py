@@ -26,11 +26,11 @@ from pathlib import Path
 
 import anywidget
 import traitlets
-from matplotlib.colors import Colormap
 
 from . import analysis, colors, compare, export, picture, settings, state, static_repr
 from . import scene as scenes
 from .samples import Samples
+from .styled import Styled
 from .timeline import Timeline
 
 _STATIC = pathlib.Path(__file__).parent / "static"
@@ -52,7 +52,7 @@ _Traits = type(anywidget.AnyWidget)(
 )
 
 
-class FCNNCompare(_Traits):
+class FCNNCompare(Styled, _Traits):
     """Show ``models`` (a list of networks with one input width, trained on the same data,
     or shown on the same ``samples``) side by side for one ``sample``: one panel per
     network, each the picture :class:`FCNNWidget` draws, under them a loss chart with one
@@ -152,18 +152,7 @@ class FCNNCompare(_Traits):
         out.update(state.history(Timeline(self.models[i], shown.X)))
         return out
 
-    def _push(self, values: dict) -> None:
-        with self.hold_sync():
-            for name, value in values.items():
-                self.set_trait(name, value)
-
     # -- checks and changes ---------------------------------------------------------------------
-    @traitlets.validate(*settings.TRAIT_NAMES)
-    def _valid_setting(self, proposal):
-        name, value = proposal["trait"].name, proposal["value"]
-        known = name == "palette" and value in self._colormaps.objects
-        return value if known else settings.check(name, value)
-
     @traitlets.validate("sample")
     def _valid_sample(self, proposal):
         try:
@@ -171,20 +160,8 @@ class FCNNCompare(_Traits):
         except ValueError as error:
             raise traitlets.TraitError(str(error)) from None
 
-    def __setattr__(self, name, value):
-        if name == "palette" and isinstance(value, Colormap):
-            value = self._colormaps.name_of(value)
-        super().__setattr__(name, value)
-
     def _on_style(self, change):
-        if change["name"] == "palette" and change["old"] != change["new"]:
-            centred = self._colormaps.centring_after(change["old"], change["new"], self.symmetric)
-            with self.hold_trait_notifications():
-                self.symmetric = centred
-        values = {name: getattr(self, name) for name in settings.TRAIT_NAMES}
-        style = settings.make_style(**{**values, "palette": self._colormaps.lookup(self.palette)})
-        if style.palette.name not in self._luts:
-            self._luts = {**self._luts, **state.luts([style.palette])}
+        style = self._style_after(change)
         with self._lock:
             panel = compare.panel_style(style)
             for i, own in enumerate(self._own):

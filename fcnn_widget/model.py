@@ -273,7 +273,7 @@ class FCNN:
         yt = _train_targets(data.y_test, self.task) if data.y_test is not None else y[:1]
         done = 0
         progress = self.progress = training.Progress(self.history.epochs, settings.epochs)
-        orders = training.epoch_orders(self.seed, self.history.epochs, chunk, len(data), batch)
+        key = training.shuffle_key(self.seed)
         try:
             while done < settings.epochs:
                 if interrupts.seen:
@@ -281,11 +281,9 @@ class FCNN:
                 n_active = min(chunk, settings.epochs - done)
                 record = self.history.record
                 (params, opt_state), metrics, per_epoch = run(
-                    record.params, opt_state, orders, n_active, data.X, y, Xt, yt
-                )
-                if done + n_active < settings.epochs:  # the next shuffles while this chunk runs
-                    first = record.epochs + n_active
-                    orders = training.epoch_orders(self.seed, first, chunk, len(data), batch)
+                    record.params, opt_state, key, np.int32(record.epochs), n_active,
+                    data.X, y, Xt, yt,
+                )  # fmt: skip
                 metrics = {k: np.asarray(v)[:n_active] for k, v in metrics.items()}
                 last = done + n_active == settings.epochs
                 self._commit_chunk(record, n_active, metrics, per_epoch, params, settings, last)

@@ -58,37 +58,54 @@ def init_params(key, widths: Sequence[int]) -> list[tuple[jax.Array, jax.Array]]
 
 # How a layer's ``a @ W`` is computed in training (see :func:`layout_for`): "dot" a matrix
 # product; "bms" broadcast-multiply-sum ``(a[..., :, None] * W).sum(-2)``, which XLA fuses
-# with its neighbours: faster on a CPU for tiny layers, where a dot is mostly call overhead.
-LAYOUTS = ("dot", "bms")
-BMS_MAX_WEIGHTS = 64  # the largest in * out of a layer "bms" is chosen for (measured)
+# with its neighbours. The "t" layouts hold a batch as (features, batch), the batch on the
+# minor axis, so XLA's CPU loops run along the batch: "tbms" the broadcast-multiply-sum
+# ``(W[:, :, None] * a[:, None, :]).sum(0)``, "tdot" ``W.T @ a`` (vmapped over a population's
+# members, a dot_general with the member axis as its batch dimension).
+LAYOUTS = ("dot", "bms", "tdot", "tbms")
+TRANSPOSED = ("tdot", "tbms")  # layouts whose activations are (features, batch)
+# Of these, the layouts whose regression targets come (out, batch) too (measured: for "tbms"
+# a transposed loss lets XLA lay the whole step out along the batch; vmapped "tdot" is ~2x
+# faster with (batch, out) targets and the logits transposed).
+TRANSPOSED_TARGETS = ("tbms",)
+BMS_MAX_WEIGHTS = 64  # the largest in * out of a layer "tbms" is chosen for (measured)
 
 
 def layout_for(widths: Sequence[int], members: int = 0) -> str:
-    """The layer maths that trains this shape fastest (``bench/population.py`` measures
-    both): "bms" for one network (or a population of one) whose every layer is tiny, else
-    "dot" (vmapped over 16 or more ``members`` the elementwise form is 2-3x slower than the
-    batched dot, as the issue's measurements found too).
+    """The layer maths that trains this shape fastest (``bench/population.py --layouts``
+    measures every one): "tbms" for one network (or a population of one) whose every layer
+    is tiny, "tdot" for a population of two or more (vmapped, the elementwise forms are 5-7x
+    slower than the batched dot), and "dot" for a lone network with a large layer.
 
     >>> layout_for([2, 5, 5, 1]), layout_for([2, 5, 5, 1], members=16), layout_for([64, 32, 10])
-    ('bms', 'dot', 'dot')
+    ('tbms', 'tdot', 'dot')
     """
+    if members > 1:
+        return "tdot"
     tiny = all(a * b <= BMS_MAX_WEIGHTS for a, b in itertools.pairwise(widths))
-    return "bms" if tiny and members <= 1 else "dot"
+    return "tbms" if tiny else "dot"
 
 
 def dense(a, W, layout: str = "dot"):
-    """``a @ W`` for ``a`` (..., in) and ``W`` (in, out), computed as ``layout`` says."""
+    """``a @ W`` for ``a`` (..., in) and ``W`` (in, out), computed as ``layout`` says; for a
+    layout of :data:`TRANSPOSED` ``a`` is (in, batch) and so is the result (out, batch)."""
     if layout == "bms":
         return (a[..., :, None] * W).sum(-2)
+    if layout == "tbms":
+        return (W[:, :, None] * a[..., :, None, :]).sum(-3)
+    if layout == "tdot":
+        return W.T @ a
     return a @ W
 
 
 def logits(params, X, activation: str, layout: str = "dot"):
-    """The output layer's pre-activation z^(L)."""
+    """The output layer's pre-activation z^(L): (batch, out) for ``X`` (batch, in), or
+    (out, batch) for ``X`` (in, batch) with a layout of :data:`TRANSPOSED`."""
     act = ACTIVATIONS[activation]
     a = X
+    column = layout in TRANSPOSED
     for k, (W, b) in enumerate(params):
-        z = dense(a, W, layout) + b
+        z = dense(a, W, layout) + (b[:, None] if column else b)
         a = act(z) if k < len(params) - 1 else z
     return a
 
@@ -105,10 +122,17 @@ def forward_trace(params, X, activation: str, task: str):
 
 
 def loss_per_sample(params, X, y, activation: str, task: str, layout: str = "dot"):
-    """MSE for regression, sigmoid / softmax cross-entropy on the logits for classification."""
+    """MSE for regression, sigmoid / softmax cross-entropy on the logits for classification.
+    ``X`` is (batch, in), or (in, batch) for a layout of :data:`TRANSPOSED`; regression
+    targets ``y`` are (batch, out), or (out, batch) for :data:`TRANSPOSED_TARGETS`; class
+    labels are (batch,)."""
     import optax
 
     z = logits(params, X, activation, layout)
+    if layout in TRANSPOSED_TARGETS and task == "regression":
+        return jnp.mean((z - y) ** 2, axis=0)
+    if layout in TRANSPOSED:
+        z = z.T
     if task == "regression":
         return jnp.mean((z - y) ** 2, axis=-1)
     if task == "binary":

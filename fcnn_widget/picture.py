@@ -21,7 +21,7 @@ from html import escape
 
 import numpy as np
 
-from . import colors, fmt, overlays, rules
+from . import chart_lines, colors, fmt, overlays, population_chart, rules
 from .layout import BAR_H, BAR_W, MIN_FONT, Layout, network_layout, text_width
 from .network import OUTPUT_NAMES
 from .rules import epoch_caption, epoch_marker_x, layer_mark, subscript
@@ -58,6 +58,14 @@ def to_svg(
     return "\n".join(out)
 
 
+def background_of(style) -> str | None:
+    """The colour behind the picture: ``background``, else the theme's for a figure (print
+    wants an opaque page), else none (transparent: the notebook's own shows through)."""
+    if style.background:
+        return style.background
+    return THEMES[style.theme]["bg"] if style.preset == "figure" else None
+
+
 def svg_open(lay: Layout, style, uid: str, classes: str = "fcnn-picture", extra: str = "") -> str:
     """The root ``<svg>`` tag of a picture laid out as ``lay``: sized by ``style.width`` or
     ``style.height`` (the other side follows the aspect ratio), else at 1 px per unit."""
@@ -70,11 +78,12 @@ def svg_open(lay: Layout, style, uid: str, classes: str = "fcnn-picture", extra:
     )
     width = style.width or round(lay.width * scale)
     height = style.height or round(lay.height * scale)
+    opaque = ' data-background="1"' if background_of(style) else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{classes}" '
         f'viewBox="0 0 {fmt.fixed(lay.width, 2)} {fmt.fixed(lay.height, 2)}" '
         f'width="{width}" height="{height}" font-family="{FONT}" font-size="11" '
-        f'color="{THEMES[style.theme]["fg"]}" data-uid="{uid}"{extra}>'
+        f'color="{THEMES[style.theme]["fg"]}" data-uid="{uid}"{opaque}{extra}>'
     )
 
 
@@ -92,9 +101,9 @@ def body(
     style = scene.style
     lay = layout_of(scene, fit_width)
     out = [_defs(scene, uid)]
-    if style.background:
+    if background_of(style):
         out.append(
-            f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(style.background)}"/>'
+            f'<rect data-role="background" x="0" y="0" width="100%" height="100%" fill="{_attr(background_of(style))}"/>'
         )
     out += _header(scene, lay, sample)
     if "network" in lay.parts:
@@ -110,13 +119,14 @@ def body(
         out += overlays.formulas(scene, lay, sample)
     if "chart" in lay.parts:
         out += _chart(scene, lay)
+    out += population_chart.elements(scene, lay)  # none unless the scene shows a population
     return out
 
 
 def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:
     """Where everything of this scene's picture sits, laid out for the export's ``width``
     or else for ``fit_width`` (None: the natural, wide layout)."""
-    return network_layout(
+    lay = network_layout(
         scene.widths,
         n_groups=len(scene.group_names),
         has_plane=scene.grid is not None,
@@ -129,6 +139,7 @@ def layout_of(scene: Scene, fit_width: float | None = None) -> Layout:
         parts=scene.style.parts,
         caption=bool(scene.style.caption),
     )
+    return population_chart.extend(lay, scene)  # room for a population's chart, if shown
 
 
 def _right_chars(scene: Scene) -> int:
@@ -593,22 +604,17 @@ def _chart(scene: Scene, lay: Layout) -> list[str]:
     series = [("train", loss, "")]
     if scene.test_loss is not None and len(scene.test_loss):
         series.append(("test", np.asarray(scene.test_loss, np.float64), ' stroke-dasharray="4 3"'))
-    finite = np.concatenate([s[np.isfinite(s) & (s > 0)] for _, s, _ in series])
-    if loss.size == 0 or finite.size == 0:
+    bounds = chart_lines.log_bounds([s for _, s, _ in series])
+    if loss.size == 0 or bounds is None:
         out.append(
             f'<text x="{x + w / 2:.2f}" y="{y + h / 2:.2f}" text-anchor="middle" font-size="11" fill="currentColor" fill-opacity="0.7">not trained yet</text>'
         )
         out.append("</g>")
         return out
-    top, bottom = np.log10(finite.max()), np.log10(finite.min())
-    span = (top - bottom) or 1.0
+    top, bottom = bounds
     n = len(loss)
     for name, s, dash in series:
-        epochs = np.flatnonzero(np.isfinite(s) & (s > 0))
-        cx = x + epochs / max(1, n - 1) * w
-        cy = y + (top - np.log10(s[epochs])) / span * (h - 8) + 4
-        cx, cy = _envelope(cx - x, cy)
-        pts = " ".join(f"{a + x:.1f},{b:.1f}" for a, b in zip(cx, cy))
+        pts = chart_lines.curve_points(s, n, lay.chart, top, bottom)
         out.append(
             f'<polyline data-series="{name}" points="{pts}" fill="none" stroke="currentColor" stroke-width="1.5"{dash}/>'
         )
@@ -628,20 +634,6 @@ def _chart(scene: Scene, lay: Layout) -> list[str]:
     )
     out.append("</g>")
     return out
-
-
-def _envelope(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A polyline through (px, py) (px ascending, in pixels) thinned to its highest and
-    lowest point in every pixel column, plus both ends: it draws the same, and a fit of
-    thousands of epochs does not cost thousands of numbers on every live update."""
-    column = np.floor(px).astype(np.int64)
-    if len(px) < 3 or len(px) <= 2 * (column[-1] - column[0] + 1):
-        return px, py
-    order = np.lexsort((py, column))  # by column, then by height within a column
-    starts = np.flatnonzero(np.diff(column[order], prepend=column[order][0] - 1))
-    ends = np.append(starts[1:] - 1, len(order) - 1)
-    keep = np.unique(np.concatenate([order[starts], order[ends], [0, len(px) - 1]]))
-    return px[keep], py[keep]
 
 
 def _attr(value: str) -> str:

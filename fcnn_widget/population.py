@@ -2,8 +2,8 @@
 together in one compiled call per chunk of epochs.
 
 The chunk is the lone fit's (:func:`fcnn_widget.training.compiled_chunk`) with its epoch
-``jax.vmap``-ed over a member axis, and each member shuffles as ``FCNN(..., seed=s).fit`` does
-(:func:`fcnn_widget.training.epoch_orders`), so ``pop[i]`` trains exactly as that lone fit. The
+``jax.vmap``-ed over a member axis, and each member shuffles inside it as ``FCNN(..., seed=s).fit``
+does (:func:`fcnn_widget.training.epoch_order`), so ``pop[i]`` trains exactly as that lone fit. The
 member axis is sharded over ``jax.devices()`` (a one-axis :class:`jax.sharding.Mesh`), so the
 same call uses every GPU or TPU core there is. Each member is an :class:`FCNN` with its own
 history, committed once per chunk like a lone fit's.
@@ -24,7 +24,6 @@ import numbers
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import jax.numpy as jnp
@@ -37,12 +36,9 @@ from .datasets import Dataset
 from .model import FCNN, _train_targets, as_dataset
 from .regions import count_text
 
-__all__ = ["BEST_BY", "Population", "member_orders", "padded_members"]
+__all__ = ["BEST_BY", "Population", "padded_members"]
 
 BEST_BY = ("train", "test")
-# Members' shuffles are made on the host (NumPy releases the GIL while it shuffles), a few
-# threads at a time, while the previous chunk runs.
-_ORDER_THREADS = 4
 
 
 class Population:
@@ -278,23 +274,18 @@ class Population:
         for m in members:
             m.progress = progress
         done = 0
-        pool = ThreadPoolExecutor(_ORDER_THREADS)
-        seeds = [self.seeds[i] for i in pad]
+        keys = place(training.shuffle_keys([self.seeds[i] for i in pad]), 0)
+        start = np.array([members[i].history.epochs for i in pad], np.int32)
         try:
-            start = [m.history.epochs for m in members]
-            upcoming = _Orders(pool, seeds, [start[i] for i in pad], chunk, len(data), batch)
             while done < s0.epochs:
                 if interrupts.seen:
                     raise KeyboardInterrupt
                 n_active = min(chunk, s0.epochs - done)
                 records = [m.history.record for m in members]
-                orders = place(upcoming.result(), 1)
+                first_epochs = place(start + np.int32(done), 0)
                 (params, opt_state), metrics, per_epoch = run(
-                    params, opt_state, orders, n_active, X, y, Xt, yt
+                    params, opt_state, keys, first_epochs, n_active, X, y, Xt, yt
                 )
-                if done + n_active < s0.epochs:  # the next chunk's shuffles while this one runs
-                    nxt = [start[i] + done + n_active for i in pad]
-                    upcoming = _Orders(pool, seeds, nxt, chunk, len(data), batch)
                 metrics = {key: np.asarray(v)[:n_active] for key, v in metrics.items()}
                 host = jax.tree.map(np.asarray, per_epoch)  # one fetch per chunk for all
                 now = jax.tree.map(np.asarray, params)
@@ -339,7 +330,6 @@ class Population:
                 stacklevel=3,
             )
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
             progress.running = False
             for m in members:
                 r = m.history.record
@@ -366,35 +356,6 @@ def padded_members(k: int, n_devices: int) -> int:
     (16, 12, 8)
     """
     return -(-k // n_devices) * n_devices
-
-
-def member_orders(seeds, first_epochs, count: int, n: int, batch_size: int) -> np.ndarray:
-    """The shuffles of every member for ``count`` epochs, (count, K, padded): member i's
-    are :func:`training.epoch_orders` of ``(seeds[i], first_epochs[i])``, a lone fit's.
-
-    >>> member_orders([0, 1], [0, 0], 3, 10, 4).shape
-    (3, 2, 12)
-    """
-    return np.stack(
-        [training.epoch_orders(s, e, count, n, batch_size) for s, e in zip(seeds, first_epochs)],
-        axis=1,
-    )
-
-
-class _Orders:
-    """:func:`member_orders` made in a thread pool (NumPy shuffles without the GIL)."""
-
-    def __init__(self, pool, seeds, first_epochs, count, n, batch_size) -> None:
-        step = -(-len(seeds) // _ORDER_THREADS)
-        self._parts = [
-            pool.submit(
-                member_orders, seeds[j : j + step], first_epochs[j : j + step], count, n, batch_size
-            )
-            for j in range(0, len(seeds), step)
-        ]
-
-    def result(self) -> np.ndarray:
-        return np.concatenate([f.result() for f in self._parts], axis=1)
 
 
 def _stacked(trees):

@@ -66,6 +66,7 @@ class Scene:
     response: np.ndarray | None = None  # (RESPONSE_GRID², cols): every neuron over the plane
     response_axes: tuple[np.ndarray, np.ndarray] | None = None
     data_class_names: tuple[str, ...] | None = None  # the dataset's, if it names its classes
+    population: object | None = None  # a population's chart (population_chart.PopulationChart)
 
     @property
     def n_samples(self) -> int:

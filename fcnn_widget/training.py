@@ -265,35 +265,122 @@ def chunk_epochs(n_samples: int, batch_size: int, n_weights: int) -> int:
     return int(min(_MAX_CHUNK_EPOCHS, max(1, _CHUNK_WORK // per_epoch)))
 
 
+# Shuffles are made inside the compiled chunk: a keyed permutation of 0..n-1 computed
+# element-wise (no sort: an XLA sort of 2,500 indices takes ~0.6 ms on a CPU, and
+# ``jax.random.permutation`` ~1.7 ms, 10x an epoch's training), keyed by JAX's PRNG from the
+# seed and the epoch, so a seed trains the same way alone or as a population's member.
+_SHUFFLE_TAG = 0x5348  # folded into the seed's key: the shuffles' keys differ from init's
+_SHUFFLE_ROUNDS = 4  # Feistel rounds (4: a strong pseudo-random permutation, Luby-Rackoff)
+
+
+def shuffle_key(seed: int) -> np.ndarray:
+    """The raw key data (uint32) a seed's shuffles are drawn from: its
+    ``jax.random.key(seed)`` with a tag folded in (init uses the key itself).
+
+    >>> shuffle_key(0).dtype, shuffle_key(0).shape
+    (dtype('uint32'), (2,))
+    """
+    return _shuffle_keys((int(seed),))[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _shuffle_keys(seeds: tuple[int, ...]) -> np.ndarray:
+    keys = [jax.random.fold_in(jax.random.key(s), _SHUFFLE_TAG) for s in seeds]
+    return np.stack([np.asarray(jax.random.key_data(k)) for k in keys]).astype(np.uint32)
+
+
+def shuffle_keys(seeds) -> np.ndarray:
+    """:func:`shuffle_key` of every seed, (K, 2)."""
+    return _shuffle_keys(tuple(int(s) for s in seeds))
+
+
+def permutation(key, n: int) -> jax.Array:
+    """A pseudo-random permutation of ``0 .. n-1`` (int32) keyed by ``key``, computed element-
+    wise: a 4-round Feistel network over the mixed radix ``a * b >= n`` (``a ~ sqrt(n)``), its
+    round function a multiply-xorshift hash of the half and a round key drawn from ``key``,
+    cycle-walked back into ``0 .. n-1`` (``a * b - n < a``: a few values walk; none for
+    n = 2500 = 50 * 50). A bijection for every key, and a different one for every key.
+
+    >>> p = permutation(jax.random.key(0), 10)
+    >>> sorted(p.tolist()) == list(range(10)), p.dtype
+    (True, dtype('int32'))
+    """
+    if not 1 <= n < 2**31:
+        raise ValueError(f"a shuffle is made of 1 to 2**31 - 1 samples, not {n}")
+    a = math.isqrt(n - 1) + 1 if n > 1 else 1
+    b = -(-n // a)
+    rounds = jax.random.bits(key, (_SHUFFLE_ROUNDS,), jnp.uint32)
+
+    def feistel(x):
+        for r in range(_SHUFFLE_ROUNDS):
+            hi, lo = (a, b) if r % 2 == 0 else (b, a)  # x = left * lo + right
+            left, right = jax.lax.div(x, lo), jax.lax.rem(x, lo)  # x >= 0
+            h = (right.astype(jnp.uint32) ^ rounds[r]) * jnp.uint32(0x9E3779B1)
+            h = h ^ (h >> 16)
+            h = h * jnp.uint32(0x85EBCA6B)
+            h = h ^ (h >> 13)
+            # (h's top 16 bits * hi) >> 16: a number in 0..hi-1 without a division
+            left = left + ((h >> 16) * jnp.uint32(hi) >> 16).astype(jnp.int32)
+            left = jnp.where(left >= hi, left - hi, left)
+            x = right * hi + left  # the halves swap: right is now the high digit (radix lo)
+        return x
+
+    x = feistel(jnp.arange(n, dtype=jnp.int32))
+    if a * b > n:  # values past n walk on through the permutation until they land inside
+        x = jax.lax.while_loop(
+            lambda x: jnp.any(x >= n), lambda x: jnp.where(x >= n, feistel(x), x), x
+        )
+    return x
+
+
+def epoch_order(key_data, epoch, n: int) -> jax.Array:
+    """Epoch ``epoch``'s sample order (n,) for the shuffle key ``key_data``
+    (:func:`shuffle_key`): :func:`permutation` keyed by the key with the epoch folded in."""
+    key = jax.random.fold_in(jax.random.wrap_key_data(key_data), epoch)
+    return permutation(key, n)
+
+
 def epoch_orders(seed: int, first_epoch: int, count: int, n: int, batch_size: int) -> np.ndarray:
     """The shuffled sample order of epochs ``first_epoch .. first_epoch + count - 1``
-    (count, padded to whole batches): a NumPy permutation seeded by (seed, epoch), so a
-    seed always trains the same way. Made on the host because ``jax.random.permutation``
-    costs ~1 ms per epoch on a CPU, more than the training steps themselves."""
+    (count, padded to whole batches with 0s): what a fit with ``seed`` visits, the
+    :func:`epoch_order` its compiled chunk computes (here on the host, for checks).
+
+    >>> orders = epoch_orders(0, 0, 2, 10, 4)
+    >>> orders.shape, sorted(orders[0, :10].tolist()) == list(range(10))
+    ((2, 12), True)
+    """
     padded = -(-n // batch_size) * batch_size
+    epochs = jnp.arange(first_epoch, first_epoch + count, dtype=jnp.int32)
+    made = _orders_on_host(n)(jnp.asarray(shuffle_key(seed)), epochs)
     orders = np.zeros((count, padded), np.int32)
-    for i in range(count):
-        orders[i, :n] = np.random.default_rng([seed, first_epoch + i]).permutation(n)
+    orders[:, :n] = np.asarray(made)
     return orders
+
+
+@functools.cache
+def _orders_on_host(n: int):
+    return jax.jit(jax.vmap(lambda key, e: epoch_order(key, e, n), in_axes=(None, 0)))
 
 
 @functools.lru_cache(maxsize=32)
 def compiled_chunk(
     task, activation, tx, n, batch_size, chunk, has_test, members=False, layout="dot"
 ):
-    """A jitted ``run(params, opt_state, orders, n_active, X, y, Xt, yt)`` that trains
-    ``n_active <= chunk`` epochs, epoch i visiting the samples in ``orders[i]`` (see
-    :func:`epoch_orders`), and returns the new state plus per-epoch metrics and params.
+    """A jitted ``run(params, opt_state, key, first_epoch, n_active, X, y, Xt, yt)`` that
+    trains ``n_active <= chunk`` epochs, epoch ``first_epoch + i`` visiting the samples in
+    the order :func:`epoch_order` ``(key, first_epoch + i, n)`` makes (``key`` a seed's
+    :func:`shuffle_key`), and returns the new state plus per-epoch metrics and params.
 
     ``members=True``: a population's chunk, the epoch ``jax.vmap``-ed over a leading member
-    axis of ``params``, ``opt_state`` and ``orders[i]`` (so orders are (chunk, K, padded) and
-    the metrics and params come back (chunk, K, ...)); each member trains as a lone fit.
+    axis of ``params``, ``opt_state``, ``key`` (K, 2) and ``first_epoch`` (K,) (so the
+    metrics and params come back (chunk, K, ...)); each member trains as a lone fit.
     ``layout``: how the training steps compute a layer (:func:`network.layout_for`)."""
     n_batches = -(-n // batch_size)
     padded = n_batches * batch_size
     # The last partial batch is kept: padded slots carry weight 0 in the batch mean.
     mask = (jnp.arange(padded) < n).astype(jnp.float32).reshape(n_batches, batch_size)
     is_class = task != "regression"
+    transposed = layout in network.TRANSPOSED
 
     flat = updates_flat(tx)
 
@@ -317,9 +404,16 @@ def compiled_chunk(
         (p, opt_state), losses = jax.lax.scan(step, (p, opt_state), (Xb, yb, mask))
         return (unravel(p), opt_state), losses
 
-    def epoch(state, order, X, y, Xt, yt):
+    def epoch(state, key, number, X, y, Xt, yt):
+        order = epoch_order(key, number, n)
+        if padded > n:
+            order = jnp.concatenate([order, jnp.zeros(padded - n, order.dtype)])
         Xb = X[order].reshape(n_batches, batch_size, -1)
+        if transposed:  # each batch (features, batch): the batch on the minor axis
+            Xb = Xb.transpose(0, 2, 1)
         yb = y[order].reshape((n_batches, batch_size) + y.shape[1:])
+        if layout in network.TRANSPOSED_TARGETS and not is_class:
+            yb = yb.transpose(0, 2, 1)
         state, losses = steps(*state, Xb, yb)
         params = state[0]
         metrics = {"loss": jnp.sum(losses) / n}
@@ -336,15 +430,13 @@ def compiled_chunk(
         return state, metrics
 
     if members:
-        epoch = jax.vmap(epoch, in_axes=(0, 0, None, None, None, None))
+        epoch = jax.vmap(epoch, in_axes=(0, 0, 0, None, None, None, None))
 
     @jax.jit
-    def run(params, opt_state, orders, n_active, X, y, Xt, yt):
-        def one(state, step_input):
-            i, order = step_input
-
+    def run(params, opt_state, key, first_epoch, n_active, X, y, Xt, yt):
+        def one(state, i):
             def active(state):
-                return epoch(state, order, X, y, Xt, yt)
+                return epoch(state, key, first_epoch + i, X, y, Xt, yt)
 
             def idle(state):
                 _, shapes = jax.eval_shape(active, state)
@@ -354,7 +446,7 @@ def compiled_chunk(
             return state, (metrics, state[0])
 
         state, (metrics, params_per_epoch) = jax.lax.scan(
-            one, (params, opt_state), (jnp.arange(chunk), orders)
+            one, (params, opt_state), jnp.arange(chunk, dtype=jnp.int32)
         )
         return state, metrics, params_per_epoch
 

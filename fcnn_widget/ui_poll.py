@@ -106,6 +106,9 @@ def _dispatch(kernel, subshell_id, idents, msg) -> int:
     parent, parent_ident = kernel.get_parent("shell"), kernel._parent_ident["shell"]
     _flush()
     kernel.set_parent(idents, msg, channel="shell")
+    # busy/idle with this message as parent, as the kernel's own dispatch does: the page's
+    # widget manager sends its next update only once the last one went idle.
+    kernel._publish_status("busy", "shell", parent=msg)
     try:
         manager = kernel.shell_channel_thread.manager
         reply_to = manager.get_subshell_to_shell_channel_socket(subshell_id)
@@ -120,6 +123,7 @@ def _dispatch(kernel, subshell_id, idents, msg) -> int:
         return 0
     finally:
         _flush()
+        kernel._publish_status("idle", "shell", parent=msg)
         kernel.set_parent(parent_ident, parent, channel="shell")
 
 

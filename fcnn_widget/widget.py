@@ -27,7 +27,6 @@ import time
 import anywidget
 import optax
 import traitlets
-from matplotlib.colors import Colormap
 
 from . import adapters, export, hosts, live, picture, region_map, settings, state, static_repr
 from . import scene as scenes
@@ -35,6 +34,7 @@ from .animation import Animated, page_request
 from .datasets import check_class_names
 from .model import FCNN
 from .samples import Samples
+from .styled import Styled
 from .training import History
 
 _STATIC = pathlib.Path(__file__).parent / "static"
@@ -46,7 +46,7 @@ _Traits = type(anywidget.AnyWidget)(
 )
 
 
-class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
+class FCNNWidget(static_repr.StaticPicture, Styled, _Traits, export.Exports, Animated):
     """Show ``model`` for one of ``samples`` (default: the model's training data; also a
     ``Dataset``, an ``(X, y)`` pair or an array of inputs), at ``epoch`` (a recorded
     snapshot; default the latest, followed while training).
@@ -57,13 +57,25 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
     ``show_lines``, ``show_regions``, ``show_matrices``, ``max_edges``, ``class_names``,
     ``preset`` ("notebook" or "figure": the picture alone), ``parts``. All are synced with the
     page both ways. Every argument is checked before the widget opens its connection to the
-    page, so a bad one leaves nothing behind.
+    page, so a bad one leaves nothing behind. ``model`` may also be a
+    :class:`~fcnn_widget.Population`: its best member (or ``member=``) drawn with the
+    population's loss chart (:mod:`fcnn_widget.population_widget`).
     """
 
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
     sample = traitlets.Int(0).tag(sync=True)
     epoch = traitlets.Int(0).tag(sync=True)
+
+    # Widgets of other things than a model, {kind: subclass}: each subclass registers
+    # itself (population_widget: a Population's member with the population's chart).
+    widget_for: dict[type, type] = {}
+
+    def __new__(cls, model=None, *args, **kwargs):
+        if cls is FCNNWidget:
+            kinds = FCNNWidget.widget_for.items()
+            cls = next((sub for kind, sub in kinds if isinstance(model, kind)), cls)
+        return super().__new__(cls, model, *args, **kwargs)
 
     def __init__(
         self,
@@ -84,6 +96,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
             model, samples, settings.make_style(**chosen), sample=sample, epoch=epoch,
             uid=self._uid, colormaps=self._colormaps.objects,
         )  # fmt: skip
+        src.scene = self._dress(src.scene)
         self.scene, self.timeline, (self._window_start, self._window_len) = (
             src.scene, src.timeline, src.window
         )  # fmt: skip
@@ -186,11 +199,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
         super().close()
 
     # -- checks ---------------------------------------------------------------------------------
-    @traitlets.validate(*settings.TRAIT_NAMES)
-    def _valid_setting(self, proposal):
-        name, value = proposal["trait"].name, proposal["value"]
-        known = name == "palette" and value in self._colormaps.objects
-        value = value if known else settings.check(name, value)
+    def _valid_more(self, name, value):
         if name == "class_names" and value is not None and self.scene.task == "multiclass":
             try:
                 check_class_names(value, "multiclass", self.scene.widths[-1])
@@ -209,15 +218,13 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
     def _valid_epoch(self, proposal):
         return state.check_epoch(self.model, proposal["value"])
 
-    def __setattr__(self, name, value):
-        # A Colormap object for `palette` is kept by name, so the synced trait stays a string.
-        if name == "palette" and isinstance(value, Colormap):
-            value = self._colormaps.name_of(value)
-        super().__setattr__(name, value)
-
     # -- keeping the page in step -----------------------------------------------------------------
     def _scene(self, style: settings.Style, epoch: int) -> scenes.Scene:
-        return state.scene_at(self.model, self._samples, style, self.timeline, epoch)
+        return self._dress(state.scene_at(self.model, self._samples, style, self.timeline, epoch))
+
+    def _dress(self, shown: scenes.Scene) -> scenes.Scene:
+        """What a subclass adds to every scene it shows (a population's chart)."""
+        return shown
 
     def _page_state(self, sample: int, points: bool = False) -> dict:
         start, length = self._window_start, self._window_len
@@ -229,11 +236,6 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
 
     def _page_progress(self) -> dict:
         return state.progress(self.model, self._stop_reachable, self._error)
-
-    def _push(self, values: dict) -> None:
-        with self.hold_sync():
-            for name, value in values.items():
-                self.set_trait(name, value)
 
     def _set_reachable(self, reachable: bool) -> None:
         self._stop_reachable = reachable
@@ -272,14 +274,7 @@ class FCNNWidget(static_repr.StaticPicture, _Traits, export.Exports, Animated):
         self._budget.pushed(began, running)
 
     def _on_style(self, change):
-        if change["name"] == "palette" and change["old"] != change["new"]:
-            centred = self._colormaps.centring_after(change["old"], change["new"], self.symmetric)
-            with self.hold_trait_notifications():
-                self.symmetric = centred
-        values = {name: getattr(self, name) for name in settings.TRAIT_NAMES}
-        style = settings.make_style(**{**values, "palette": self._colormaps.lookup(self.palette)})
-        if style.palette.name not in self._luts:
-            self._luts = {**self._luts, **state.luts([style.palette])}
+        style = self._style_after(change)
         with self._lock:
             if style.view == "response" and self.scene.response is None:
                 self.scene = self._scene(style, self.scene.epoch)  # traces the response maps

@@ -11,6 +11,7 @@ import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
 import { attachTooltip } from "./tooltip.js";
 import { describePoint } from "./analysis.js";
+import { listenForKeys } from "./keys.js";
 
 // What the kernel redraws the comparison with; the sample moves panels in the page only.
 const DATA_KEYS = ["_svg", "_points", "_panels", "_meta"];
@@ -134,23 +135,8 @@ function render({ model, el }) {
       return;
     }
   };
-  // As the single widget: keys typed in its inputs stay there; arrows scrub samples.
-  const onKey = (event) => {
-    const path = event.composedPath();
-    if (!path.includes(el)) return;
-    const target = path[0];
-    if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) {
-      if (!(event.key === "Enter" && event.shiftKey) && event.key !== "Escape") event.stopPropagation();
-      return;
-    }
-    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-      event.preventDefault();
-      event.stopPropagation();
-      controls.step(event.key === "ArrowRight" ? 1 : -1);
-    }
-  };
   figure.addEventListener("click", onClick);
-  window.addEventListener("keydown", onKey, true);
+  const stopKeys = listenForKeys(el, { step: (delta) => controls.step(delta) }); // arrows scrub samples
   // Hover values as in the single widget, read from the panel under the pointer (this
   // listener runs before the tooltip's, which asks for that panel's state and source).
   let hovered = null;
@@ -174,7 +160,7 @@ function render({ model, el }) {
     model.off("change:sample", onSampleTrait);
     figure.removeEventListener("click", onClick);
     figure.removeEventListener("mousemove", onMove);
-    window.removeEventListener("keydown", onKey, true);
+    stopKeys();
     dropTooltip();
     stopFollowingTheme();
     stopFitting();

@@ -12,6 +12,8 @@ import { indexRegions, nearestSampleIn, outlineSample, patternText, regionAt } f
 import { followHostTheme } from "./theme.js";
 import { fitPicture } from "./fit.js";
 import { followWidth } from "./width.js";
+import { curveAt, markDrawn } from "./population.js";
+import { listenForKeys } from "./keys.js";
 
 const DATA_KEYS = ["_svg", "_points", "_meta", "_values", "_targets", "_params", "_ranges", "_local", "_grid_local", "_region_ids", "_region_patterns", "_region_maps", "_epochs", "_history", "_window"];
 // What a move of the kernel's window of samples changes: no new picture, only its data.
@@ -220,9 +222,17 @@ function render({ model, el }) {
   model.on("change:_progress", onProgress);
 
   const selectSample = (s) => { show(s, epochIndex); setTrait("sample", s); };
+  // A population's chart: a click on a member's curve draws that member (the kernel's trait).
+  const picksMembers = () => !offline && model.get("member") !== undefined;
+  el.classList.toggle("fcnn-picks-members", picksMembers());
   const onClick = (event) => {
     player.pause();
     if (!pic) return;
+    const curve = curveAt(pic.svg, event);
+    if (curve) {
+      if (picksMembers()) { markDrawn(pic.svg, Number(curve.dataset.member)); setTrait("member", Number(curve.dataset.member)); }
+      return;
+    }
     const point = eventToData(pic.svg, state, event);
     if (!point) return;
     // The nearest of all samples: the page's own when it holds them all (or is a saved page,
@@ -235,35 +245,11 @@ function render({ model, el }) {
     else if (all) selectSample(nearestSample(state, point));
     else send(model, region >= 0 ? { type: "pick", point, region } : { type: "pick", point });
   };
-  // JupyterLab reads keys at the document in the capture phase (its shortcuts: Enter, digits,
-  // arrows). Keys meant for this widget stop at the window, before that: all keys typed in
-  // its inputs, and the arrows that scrub samples when the widget itself has focus.
-  // composedPath, not event.target: inside a shadow root (marimo) the window sees the
-  // shadow host as the target.
-  const onKey = (event) => {
-    const path = event.composedPath();
-    if (!path.includes(el)) return;
-    const target = path[0];
-    const inInput = target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
-    if (inInput) {
-      if (!(event.key === "Enter" && event.shiftKey) && event.key !== "Escape") event.stopPropagation();
-      return;
-    }
-    if (event.key === " " && !(target instanceof HTMLButtonElement)) { // space: play / pause
-      event.preventDefault();
-      event.stopPropagation();
-      player.toggle();
-      return;
-    }
-    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-      player.pause();
-      event.preventDefault();
-      event.stopPropagation();
-      controls.step(event.key === "ArrowRight" ? 1 : -1);
-    }
-  };
   figure.addEventListener("click", onClick);
-  window.addEventListener("keydown", onKey, true);
+  const stopKeys = listenForKeys(el, {
+    step: (delta) => { player.pause(); controls.step(delta); },
+    space: () => player.toggle(),
+  });
   // Hovering the plane shows that point's activation pattern on the network; leaving it
   // brings back the selected sample's.
   let patternShown = false;
@@ -272,7 +258,11 @@ function render({ model, el }) {
     const region = point && regions ? regionAt(regions, pic.svg, event) : -1;
     if (point) patternShown = showRegionPattern(pic.analysis, state, point, region) || patternShown;
     else if (patternShown) { patternShown = false; show(sample, epochIndex); }
-    if (!point) return null;
+    if (!point) {
+      const curve = pic && curveAt(pic.svg, event);
+      const hint = curve && curve.dataset.drawn === "1" ? " (drawn)" : picksMembers() ? " (click to draw it)" : "";
+      return curve ? curve.dataset.label + hint : null;
+    }
     return describePoint(state, point, region, region >= 0 ? patternText(state, region) : "");
   };
   const onLeave = () => { if (patternShown) { patternShown = false; show(sample, epochIndex); } };
@@ -293,7 +283,7 @@ function render({ model, el }) {
     model.off("change:_progress", onProgress);
     figure.removeEventListener("click", onClick);
     figure.removeEventListener("mouseleave", onLeave);
-    window.removeEventListener("keydown", onKey, true);
+    stopKeys();
     dropTooltip();
     stopFollowingTheme();
     stopFitting();

@@ -46,3 +46,22 @@ def test_the_default_draws_everything_as_before(widget):
     assert settings.defaults()["preset"] == "notebook"
     svg = widget.to_svg()
     assert all(p in svg for p in ('data-kind="a"', 'data-role="plane"', 'data-role="loss-chart"'))
+
+
+def test_a_figure_prints_on_its_theme_s_page_and_a_notebook_picture_is_transparent(tmp_path):
+    from PIL import Image
+
+    model = FCNN([3], dataset="prod", seed=0)
+    figure = FCNNWidget(model, preset="figure")
+    svg = figure.to_svg()
+    assert '<rect data-role="background"' in svg and 'fill="#ffffff"' in svg
+    assert 'data-background="1"' in svg  # the page keeps the text colour drawn for it
+    corner = Image.open(figure.save_png(tmp_path / "f.png", width=300)).convert("RGBA")
+    assert corner.getpixel((1, 1)) == (255, 255, 255, 255)
+    dark = to_svg(model, preset="figure", theme="dark")
+    assert 'data-role="background" x="0" y="0" width="100%" height="100%" fill="#111418"' in dark
+    assert 'fill="#fdf6e3"' in to_svg(model, preset="figure", background="#fdf6e3")
+    plain = FCNNWidget(model).to_svg()
+    assert 'data-role="background"' not in plain and "data-background" not in plain
+    png = Image.open(FCNNWidget(model).save_png(tmp_path / "n.png", width=300)).convert("RGBA")
+    assert png.getpixel((1, 1))[3] == 0

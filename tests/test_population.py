@@ -349,15 +349,42 @@ def test_a_named_optimizers_flat_update_equals_its_per_layer_update(name):
     np.testing.assert_allclose(flat.history.loss, per_layer.history.loss, rtol=1e-5)
 
 
-def test_the_two_layer_layouts_train_the_same_numbers(monkeypatch):
+def test_every_layer_layout_trains_the_same_numbers(monkeypatch):
     from fcnn_widget import network
 
     a, W = np.random.default_rng(0).normal(size=(2, 7, 3)), np.ones((3, 4))
-    np.testing.assert_allclose(network.dense(a, W, "bms"), network.dense(a, W, "dot"), 1e-6)
-    fits = {}
+    for layout in ("bms", "dot"):
+        np.testing.assert_allclose(network.dense(a, W, layout), a @ W, 1e-6)
+    for layout in network.TRANSPOSED:  # (in, batch) in, (out, batch) out
+        np.testing.assert_allclose(network.dense(a[0].T, W, layout), (a[0] @ W).T, 1e-6)
+    fits, pops = {}, {}
     for layout in network.LAYOUTS:
         monkeypatch.setattr(network, "layout_for", lambda widths, members=0, layout=layout: layout)
         fits[layout] = FCNN([5, 5], "sigmoid", dataset=DATA, seed=4)
         fits[layout].fit(epochs=6, batch_size=16)
-    assert largest_difference(fits["dot"], fits["bms"]) < 1e-5
-    np.testing.assert_allclose(fits["dot"].history.loss, fits["bms"].history.loss, rtol=1e-5)
+        pops[layout] = Population([5, 5], "sigmoid", dataset=DATA, seeds=[4, 5])
+        pops[layout].fit(epochs=6, batch_size=16)
+    for layout in network.LAYOUTS:
+        assert largest_difference(fits["dot"], fits[layout]) < 1e-5, layout
+        np.testing.assert_allclose(fits["dot"].history.loss, fits[layout].history.loss, rtol=1e-5)
+        assert largest_difference(fits["dot"], pops[layout][0]) < 1e-5, layout
+        np.testing.assert_allclose(pops["dot"].losses, pops[layout].losses, rtol=1e-5)
+
+
+def test_shuffles_are_permutations_keyed_by_seed_and_epoch():
+    for n in (1, 2, 7, 10, 2500, 2501):  # 2501: a mixed radix past n, values cycle-walk back
+        orders = training.epoch_orders(3, 0, 3, n, 1)
+        for row in orders:
+            assert sorted(row.tolist()) == list(range(n)), n
+        if n >= 10:
+            assert len({tuple(r) for r in orders}) == 3  # every epoch its own order
+            assert not np.array_equal(orders[0], training.epoch_orders(4, 0, 1, n, 1)[0])
+    # the same (seed, epoch) gives the same order wherever its chunk begins
+    np.testing.assert_array_equal(
+        training.epoch_orders(3, 0, 5, 100, 1)[2:], training.epoch_orders(3, 2, 3, 100, 1)
+    )
+    # not a near-identity: a sample's new place is spread over the whole epoch
+    order = training.epoch_orders(0, 0, 1, 2500, 1)[0]
+    assert abs(np.corrcoef(order, np.arange(2500))[0, 1]) < 0.1
+    with pytest.raises(ValueError, match="samples"):
+        training.permutation(jax.random.key(0), 0)
