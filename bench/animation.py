@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 from provenance import code_state
 
-from fcnn_widget import FCNN, FCNNWidget, animation, export, raster
+from fcnn_widget import FCNN, FCNNWidget, animation, export, pool, raster
 
 EPOCHS = range(0, 250, 5)
 WIDTH = 800
@@ -68,7 +68,7 @@ def main() -> None:
         (".mp4", None),
     ]
     for suffix, helpers in runs:
-        raster.HELPERS = helpers
+        pool.HELPERS = helpers
         began = time.perf_counter()
         try:
             path = w.save_animation(out / f"a{suffix}", epochs=EPOCHS, width=WIDTH, progress=False)
@@ -76,14 +76,12 @@ def main() -> None:
             print(f"{suffix}: skipped ({e})")
             continue
         took = time.perf_counter() - began
-        how = (
-            "no helper process" if helpers == 0 else f"{raster.helper_count(len(EPOCHS))} helper(s)"
-        )
+        how = "no helper process" if helpers == 0 else f"{pool.helper_count(len(EPOCHS))} helper(s)"
         print(
             f"save_animation {suffix:5} ({how}): {took:6.2f} s ({t_plain / took:.2f}x the plain "
             f"speed; goal 3.3x: 3 s of the issue's 10 s), {os.path.getsize(path) / 1e6:.2f} MB"
         )
-    raster.HELPERS = None
+    pool.HELPERS = None
     # Where one frame's time goes.
     import resvg_py
 

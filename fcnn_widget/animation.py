@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import export, files, limits, picture, raster, settings, state
+from . import export, files, limits, picture, pool, raster, settings, state
 from .model import FCNN
 from .scene import Scene
 
@@ -220,9 +220,9 @@ def rasterise(svg: str) -> np.ndarray:
 
 def render(svgs: list[str], tick: Callable[[int], None] = lambda done: None) -> list[np.ndarray]:
     """Every frame's pixels (:func:`rasterise` of each, helper processes drawing some
-    beside this one: :func:`fcnn_widget.raster.rasterise_all`); a frame whose picture
+    beside this one: :func:`fcnn_widget.pool.rasterise_all`); a frame whose picture
     equals another is not drawn again (epochs where nothing moved, samples shown twice)."""
-    return raster.rasterise_all(svgs, 1, tick)
+    return pool.rasterise_all(svgs, 1, tick)
 
 
 def _opaque(colour: str) -> bool:

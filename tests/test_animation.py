@@ -322,7 +322,9 @@ def test_a_large_saved_page_warns_with_its_size(tmp_path, monkeypatch):
 
     monkeypatch.setattr(page, "LARGE_PAGE_BYTES", 10_000)
     model = FCNN([2], dataset="prod", seed=0)
-    with pytest.warns(UserWarning, match=r"writing a saved page of (about )?[\d.]+ (kB|MB) .*over 10 kB"):
+    with pytest.warns(
+        UserWarning, match=r"writing a saved page of (about )?[\d.]+ (kB|MB) .*over 10 kB"
+    ):
         FCNNWidget(model).save_html(tmp_path / "big.html", palettes=["viridis"])
     assert (tmp_path / "big.html").stat().st_size > 10_000
 

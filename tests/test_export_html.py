@@ -208,13 +208,13 @@ def test_a_large_page_warns_with_its_expected_size_before_any_work(tmp_path, mon
     import warnings
 
     from fcnn_widget import datasets
-    from fcnn_widget.standalone import collect, page
+    from fcnn_widget.standalone import page
 
     model = FCNN([5, 5], "relu", dataset="prod", seed=0)
     w = FCNNWidget(model, samples=datasets.make("prod", 200_000, seed=1))
     calls = []
-    real = collect.collect_state
-    monkeypatch.setattr(collect, "collect_state", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = page.collect_state
+    monkeypatch.setattr(page, "collect_state", lambda *a, **k: calls.append(1) or real(*a, **k))
     path = tmp_path / "big.html"
     with warnings.catch_warnings():
         warnings.simplefilter("error")

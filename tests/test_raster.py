@@ -11,7 +11,7 @@ import pytest
 import resvg_py
 from PIL import Image
 
-from fcnn_widget import FCNN, export, raster
+from fcnn_widget import FCNN, export, pool, raster
 from fcnn_widget.export import to_svg
 
 
@@ -98,12 +98,12 @@ def test_a_helper_draws_the_same_pixels_as_this_process(model):
 
 
 def test_many_pictures_with_helpers_are_each_what_this_process_draws(model, monkeypatch):
-    monkeypatch.setattr(raster, "HELPERS", 1)
+    monkeypatch.setattr(pool, "HELPERS", 1)
     svgs = [to_svg(model, sample=k, width=300) for k in range(7)]
     svgs.insert(3, svgs[2])  # a picture shown twice is drawn once
-    assert raster.helper_count(len(svgs)) == 1
+    assert pool.helper_count(len(svgs)) == 1
     ticks = []
-    got = raster.rasterise_all(svgs, 1, ticks.append)
+    got = pool.rasterise_all(svgs, 1, ticks.append)
     assert ticks == sorted(ticks) and ticks[-1] == len(svgs)
     for svg, image in zip(svgs, got):
         assert np.array_equal(image, raster.pixels(export.svg_to_png(svg, 1)))
@@ -111,20 +111,20 @@ def test_many_pictures_with_helpers_are_each_what_this_process_draws(model, monk
 
 
 def test_a_failing_helper_leaves_its_pictures_to_this_process(model, monkeypatch):
-    monkeypatch.setattr(raster, "HELPERS", 1)
+    monkeypatch.setattr(pool, "HELPERS", 1)
 
     def broken(self, svg, scale):
         raise RuntimeError("the rasterising helper stopped")
 
     monkeypatch.setattr(raster.Helper, "render", broken)
     svgs = [to_svg(model, sample=k, width=300) for k in range(6)]
-    got = raster.rasterise_all(svgs, 1)
+    got = pool.rasterise_all(svgs, 1)
     for svg, image in zip(svgs, got):
         assert np.array_equal(image, raster.pixels(export.svg_to_png(svg, 1)))
 
 
 def test_few_pictures_need_no_helper():
-    assert raster.helper_count(raster.MIN_SHARED - 1) == 0
+    assert pool.helper_count(pool.MIN_SHARED - 1) == 0
 
 
 def test_save_png_is_the_layered_picture(model, tmp_path):

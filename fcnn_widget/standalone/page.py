@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .. import colors, files, limits, settings
-from . import collect, estimate
 from .codec import FORMAT, LIMITS, encode_state
+from .collect import collect_state, offered_palettes, page_source
+from .estimate import page_bytes
 
 LARGE_PAGE_BYTES = 20 * 10**6  # a saved page past this warns, with its size, before writing
 _STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -66,17 +67,15 @@ def _build(widget_or_model, path, palettes, norms, scopes, page_title, note, sty
         settings.check("norm", n)
     for s in scopes:
         settings.check("norm_scope", s)
-    src = collect.page_source(widget_or_model, **style)
+    src = page_source(widget_or_model, **style)
     warned = False
     if path is not None:
-        n_palettes = len(collect.offered_palettes(src, palettes))
-        expected = estimate.page_bytes(src, norms=norms, scopes=scopes, n_palettes=n_palettes)
+        n_palettes = len(offered_palettes(src, palettes))
+        expected = page_bytes(src, norms=norms, scopes=scopes, n_palettes=n_palettes)
         if expected > LARGE_PAGE_BYTES:
             _warn_large(path, expected, "about ")
             warned = True
-    state, variants, fixed = collect.collect_state(
-        src, palettes=palettes, norms=norms, scopes=scopes
-    )
+    state, variants, fixed = collect_state(src, palettes=palettes, norms=norms, scopes=scopes)
     doc = encode_state(state, variants, fixed)
     title = page_title if page_title is not None else (state.get("title") or "fcnn-widget")
     page = _page(doc, str(title), note)
