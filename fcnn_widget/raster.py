@@ -1,19 +1,27 @@
-"""What resvg is given for a picture: the plane's data points drawn once, as an image layer.
+"""What resvg is given for a picture: the parts that cost it most, made cheap to draw.
 
-The plane's data points (2,500 circles for the seed data, each filled and stroked) cost resvg
-more than the rest of a picture together: half of an 800 px frame. They are the same in every
-picture of one dataset (every epoch, every sample, every palette's variant at one size), so
-:func:`prepared` draws them apart, once per points group and scale, crops them to where they
-are and puts the crop in the points group's place as one ``<image>`` (nearest-neighbour, on
-the device pixel grid, so it is copied, not resampled). The z-order is kept: what is drawn
-before the points (the estimate, the region map) stays beneath them and what is drawn after
-(the ring, the axis labels) above. :func:`fcnn_widget.export.svg_to_png` rasterises every
-picture through here, so ``save_png`` and an animation's frames have the same pixels.
+Two things cost resvg more than the rest of a picture together, and neither needs resvg's own
+drawing each time:
 
-Against resvg drawing the circles in place, the composited layer differs only on the points'
-pixels, by at most a few units per channel (rounding of the layer's own alpha; the test
-checks the bound): nothing a reader can see. Pictures that do not have exactly one points
-group in plain groups (a transform, an opacity or a clip around it) are left as they are.
+- The plane's data points (2,500 circles for the seed data, each filled and stroked): half of
+  an 800 px frame. They are the same in every picture of one dataset (every epoch, every
+  sample, every palette's variant at one size), so :func:`prepared` draws them apart, once
+  per points group and scale, crops them to where they are and puts the crop in the points
+  group's place as one ``<image>`` (nearest-neighbour, on the device pixel grid, so it is
+  copied, not resampled). The z-order is kept: what is drawn before the points (the
+  estimate, the region map) stays beneath them and what is drawn after (the ring, the axis
+  labels) above.
+- The plane's estimate image (an 81 x 81 PNG stretched over the plane): resvg's smooth
+  scaling of it was a fifth of a frame's instructions. It is scaled here by Pillow
+  (bilinear) to the device pixels it covers, its box snapped to the pixel grid (the plane's
+  1 px frame is drawn over its edge), and resvg only copies it.
+
+:func:`fcnn_widget.export.svg_to_png` rasterises every picture through here, so ``save_png``
+and an animation's frames have the same pixels. Against resvg drawing everything itself,
+the result differs only on the plane, by at most a few units per channel (the layer's
+alpha rounding, bilinear against resvg's filter; the tests check the bounds): nothing a
+reader can see. Pictures whose points or estimate are not in plain groups (a transform, an
+opacity or a clip around them) are left as they are.
 
 >>> from fcnn_widget import FCNN
 >>> from fcnn_widget.export import to_svg
@@ -50,11 +58,22 @@ _CONTAINERS = ("svg", "a", "switch", "symbol", "defs", "clipPath", "mask", "patt
 _ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
 _CIRCLE = re.compile(r'<circle cx="([-\d.eE+]+)" cy="([-\d.eE+]+)" r="([\d.eE+]+)"')
 _LAYERS: OrderedDict[str, str] = OrderedDict()  # key -> the <image> that replaces the circles
+_ESTIMATE = re.compile(
+    r'<image data-role="estimate" x="([-\d.eE+]+)" y="([-\d.eE+]+)" width="([\d.eE+]+)" '
+    r'height="([\d.eE+]+)" preserveAspectRatio="none" href="data:image/png;base64,([^"]*)"/>'
+)
+_SCALED: OrderedDict[str, str] = OrderedDict()  # key -> the estimate at device size
 
 
 def prepared(svg: str, scale: float) -> str:
     """``svg`` as resvg is given it at ``scale``: its plane's data points as one cached
-    image layer (see the module's docstring), or ``svg`` itself where that does not apply."""
+    image layer and its estimate scaled to device pixels (see the module's docstring);
+    what does not apply is left as it is."""
+    return _estimate_scaled(_points_layered(svg, scale), scale)
+
+
+def _points_layered(svg: str, scale: float) -> str:
+    """``svg`` with its one points group drawn as a cached image layer, where it can be."""
     found = [g for g in _points_groups(svg) if g[2] > g[1]]
     if len(found) != 1:
         return svg
@@ -179,6 +198,60 @@ def _layer(group_attrs: str, circles: str, mapping, scale: float) -> str | None:
         f'<image data-role="points-layer" x="{ux!r}" y="{uy!r}" width="{uw!r}" height="{uh!r}" '
         f'preserveAspectRatio="none" image-rendering="optimizeSpeed" href="{uri}"/>'
     )
+
+
+def _estimate_scaled(svg: str, scale: float) -> str:
+    """``svg`` with its plane's estimate image already scaled to the device pixels it
+    covers at ``scale`` (bilinear, by Pillow), so resvg only copies it; unchanged where
+    there is no such image or it is not in plain groups."""
+    m = _ESTIMATE.search(svg)
+    root = _ROOT.search(svg)
+    if m is None or root is None or root.end() > m.start():
+        return svg
+    mapping = _root_mapping(root.group(0))
+    if mapping is None or not _plain_ancestors(svg, root.end(), m.start()):
+        return svg
+    s, tx, ty, _, _ = mapping
+    x, y, w, h = (float(v) for v in m.groups()[:4])
+    # The box on the device pixel grid: each edge to its nearest pixel boundary.
+    x0, x1 = (round(scale * (s * v + tx)) for v in (x, x + w))
+    y0, y1 = (round(scale * (s * v + ty)) for v in (y, y + h))
+    if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) > 64_000_000:
+        return svg
+    key = hashlib.sha1(f"{x1 - x0}x{y1 - y0}|".encode() + m.group(5).encode()).hexdigest()
+    uri = _SCALED.get(key)
+    if uri is None:
+        uri = _scaled_png(m.group(5), x1 - x0, y1 - y0)
+        if uri is None:
+            return svg
+        _SCALED[key] = uri
+        while len(_SCALED) > CACHE_SIZE:
+            _SCALED.popitem(last=False)
+    else:
+        _SCALED.move_to_end(key)
+    k = s * scale  # user units -> device px
+    ux, uy = (x0 / scale - tx) / s, (y0 / scale - ty) / s
+    image = (
+        f'<image data-role="estimate" x="{ux!r}" y="{uy!r}" width="{(x1 - x0) / k!r}" '
+        f'height="{(y1 - y0) / k!r}" preserveAspectRatio="none" image-rendering="optimizeSpeed" '
+        f'href="{uri}"/>'
+    )
+    return svg[: m.start()] + image + svg[m.end() :]
+
+
+def _scaled_png(b64: str, width: int, height: int) -> str | None:
+    """The base64 PNG ``b64`` resized to ``width`` x ``height`` (bilinear) as a data URI;
+    None if it does not decode."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(b64, validate=True))) as im:
+            big = im.convert("RGBA").resize((width, height), Image.Resampling.BILINEAR)
+    except Exception:  # not a PNG Pillow reads: resvg draws it as it is
+        return None
+    out = io.BytesIO()
+    big.save(out, format="PNG", compress_level=1)  # read once, by resvg: speed over size
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 # -- many pictures at once ---------------------------------------------------------------------

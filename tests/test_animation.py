@@ -99,7 +99,7 @@ def test_gif_plays_once_without_loop(widget, tmp_path):
         assert "loop" not in im.info and im.n_frames == 2
 
 
-def test_webp_lossless_is_exact_and_lossy_is_close(widget, tmp_path):
+def test_webp_palette_is_the_gifs_colours_lossless_is_exact_and_lossy_is_close(widget, tmp_path):
     epochs = [1, 3]
     refs = references(widget, tmp_path, epochs)
     exact = widget.save_animation(
@@ -109,12 +109,41 @@ def test_webp_lossless_is_exact_and_lossy_is_close(widget, tmp_path):
     assert durations == [100, 100]
     for frame, ref in zip(frames, refs):
         assert np.array_equal(frame, ref)
-    lossy = widget.save_animation(tmp_path / "b.webp", epochs=epochs, width=WIDTH, progress=False)
+    # The default: every frame's colours exactly the GIF's (one palette), then lossless.
+    paletted = widget.save_animation(
+        tmp_path / "p.webp", epochs=epochs, width=WIDTH, progress=False
+    )
+    gif = widget.save_animation(tmp_path / "p.gif", epochs=epochs, width=WIDTH, progress=False)
+    frames, _, _ = frames_of(paletted)
+    gif_frames, _, _ = frames_of(gif, "RGB")
+    assert len(frames) == len(gif_frames) == 2
+    for frame, from_gif, ref in zip(frames, gif_frames, refs):
+        assert np.array_equal(frame[..., :3], from_gif)
+        assert (frame[..., 3] == 255).all()
+        assert np.abs(frame - ref)[..., :3].mean() < 2.0  # palette error only
+    assert not np.array_equal(frames[0], frames[1])
+    lossy = widget.save_animation(
+        tmp_path / "b.webp", epochs=epochs, quality=75, width=WIDTH, progress=False
+    )
     frames, _, _ = frames_of(lossy)
     assert len(frames) == 2
     for k, frame in enumerate(frames):
         err = [np.abs(frame - r)[..., :3].mean() for r in refs]
         assert err[k] < 3.0 and err[k] < err[1 - k]  # close to its own state, not the other
+
+
+def test_a_transparent_palette_webp_keeps_its_alpha(widget, tmp_path):
+    path = widget.save_animation(
+        tmp_path / "t.webp", epochs=[0, 4], background="transparent", width=WIDTH, progress=False
+    )
+    frames, _, _ = frames_of(path)
+    ref = reference(widget, tmp_path, epoch=0, background="transparent")
+    widget.epoch = widget.epochs[-1]
+    assert np.array_equal(frames[0][..., 3], ref[..., 3])
+    assert (frames[0][..., 3] == 0).any()
+    # What a reader sees over any background: the colour times its alpha, palette error only.
+    shown = lambda a: a[..., :3] * a[..., 3:] / 255  # noqa: E731
+    assert np.abs(shown(frames[0]) - shown(ref)).mean() < 1.0
 
 
 def test_samples_over_one_epoch(widget, tmp_path):
@@ -255,7 +284,8 @@ def test_model_level_function_and_text_bar(tmp_path, capsys):
         ({"over": "sample", "samples": [10**6]}, r"sample 1000000 is out of range"),
         ({"width": -3}, r"width must be a positive finite number"),
         ({"loop": "yes"}, r"loop must be True"),
-        ({"quality": 0}, r"quality must be an integer 1..100"),
+        ({"quality": 0}, r"quality must be 'palette' .*, None .* or an integer 1..100"),
+        ({"quality": "best"}, r"quality must be 'palette'.*got 'best'"),
         ({"palette": "nope"}, r"unknown options palette"),
     ],
 )

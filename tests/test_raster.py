@@ -58,6 +58,34 @@ def test_the_points_layer_is_within_a_few_units_of_drawing_them_in_place(model, 
     assert on_ring.sum() > 20 and diff[on_ring].max() == 0  # drawn after the points: on top
 
 
+@pytest.mark.parametrize("scale", [1, 2, 1.5])
+def test_the_estimate_scaled_here_is_within_two_units_of_resvgs_own_scaling(model, scale):
+    svg = to_svg(model, sample=5, width=420, background="#ffffff")
+    given = raster._estimate_scaled(svg, scale)
+    assert given.count('data-role="estimate"') == 1 and 'image-rendering="optimizeSpeed"' in given
+    got = direct(given, scale)
+    want = direct(svg, scale)
+    diff = np.abs(got - want).max(axis=2)
+    assert diff.max() <= 2 and diff.any()  # bilinear against resvg's filter, nothing moved
+    # Only on the plane (its edge within a pixel: the box is snapped to the pixel grid).
+    m = re.search(r'<image data-role="estimate" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)"', svg)
+    k = scale * 420 / float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1])
+    x, y, w = (float(v) * k for v in m.groups())
+    ys, xs = np.nonzero(diff)
+    assert (
+        xs.min() >= x - 1 and xs.max() <= x + w + 1 and ys.min() >= y - 1 and ys.max() <= y + w + 1
+    )
+
+
+def test_an_estimate_it_cannot_vouch_for_is_left_as_it_is(model):
+    svg = to_svg(model, sample=0, width=400)
+    faded = svg.replace('<g data-role="plane"', '<g data-role="plane" opacity="0.5"', 1)
+    assert raster._estimate_scaled(faded, 1) == faded
+    broken = re.sub(r'(data-role="estimate"[^>]*base64,)[^"]*', r"\1bm90IGEgcG5n", svg)
+    assert raster._estimate_scaled(broken, 1) == broken  # not a PNG: resvg's own business
+    assert raster._estimate_scaled("<svg/>", 1) == "<svg/>"
+
+
 def test_the_layer_is_drawn_once_per_points_and_scale(model):
     raster._LAYERS.clear()
     a = to_svg(model, sample=1, width=400)
@@ -81,7 +109,7 @@ def test_pictures_it_cannot_vouch_for_are_left_as_they_are(model):
     assert raster.prepared(faded, 1) == faded
     bare = to_svg(FCNN([3], dataset="xor", seed=0), width=400)
     empty = re.sub(r'(<g data-role="points"[^>]*>).*?(</g>)', r"\1\2", bare, flags=re.S)
-    assert raster.prepared(empty, 1) == empty  # no points
+    assert raster._points_layered(empty, 1) == empty  # no points
     assert raster.prepared("<svg/>", 1) == "<svg/>"
 
 
