@@ -25,6 +25,7 @@ drawn again, and the animated SVG draws the geometry once and animates only what
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import numbers
@@ -168,7 +169,10 @@ def _source(source) -> state.Source:
     raise TypeError(f"expected an FCNNWidget or an FCNN, got {type(source).__name__}")
 
 
-def frame_svgs(p: Plan, uid: str = "fcnn-anim") -> list[str]:
+UID = "fcnn-anim"  # every frame's id prefix
+
+
+def frame_svgs(p: Plan, uid: str = UID) -> list[str]:
     """Each frame's picture as SVG text, all with one id prefix (ids do not change pixels,
     and shared ids let the frames share their unchanged elements)."""
     return [picture.to_svg(s, k, uid=uid) for s, k in zip(p.scenes, p.samples)]
@@ -220,10 +224,63 @@ def rasterise(svg: str) -> np.ndarray:
 
 
 def render(svgs: list[str], tick: Callable[[int], None] = lambda done: None) -> list[np.ndarray]:
-    """Every frame's pixels (:func:`rasterise` of each, helper processes drawing some
-    beside this one: :func:`fcnn_widget.pool.rasterise_all`); a frame whose picture
-    equals another is not drawn again (epochs where nothing moved, samples shown twice)."""
+    """Every frame's pixels (:func:`rasterise` of each, drawn by helper processes:
+    :func:`fcnn_widget.pool.rasterise_all`); a frame whose picture equals another is not
+    drawn again (epochs where nothing moved, samples shown twice)."""
     return pool.rasterise_all(svgs, 1, tick)
+
+
+class Frames:
+    """An animation's frames as helper processes draw them, in order: ``frames[k]`` waits
+    for frame k (:meth:`fcnn_widget.pool.Drawing.image`), so encoding starts with the first
+    frame drawn instead of after the last; ``tick(done)`` counts the frames first read."""
+
+    def __init__(self, drawing: pool.Drawing, n: int, tick: Callable[[int], None]) -> None:
+        self.drawing, self.n, self.tick, self.read = drawing, n, tick, set()
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        if not 0 <= k < self.n:
+            raise IndexError(k)
+        image = self.drawing.image(k)
+        if k not in self.read:
+            self.read.add(k)
+            self.tick(len(self.read))
+        return image
+
+    def __iter__(self):
+        return (self[k] for k in range(self.n))
+
+
+class _Mapped:
+    """``f`` of each item of a sequence, worked out when it is read."""
+
+    def __init__(self, items, f: Callable) -> None:
+        self.items, self.f = items, f
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, k: int):
+        return self.f(self.items[k])
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
+
+
+def palette_picks(n: int) -> list[int]:
+    """Which of ``n`` frames :func:`global_palette` counts: up to 12, spread evenly."""
+    return np.unique(np.linspace(0, n - 1, min(12, n)).round().astype(int)).tolist()
+
+
+def drawing_order(n: int, suffix: str) -> list[int]:
+    """The order frames are handed to the helpers: a palette's picks first (the encoder
+    reads them before any other), then the rest in order."""
+    first = palette_picks(n) if suffix in (".gif", ".webp") else []
+    chosen = set(first)
+    return first + [k for k in range(n) if k not in chosen]
 
 
 def _opaque(colour: str) -> bool:
@@ -247,6 +304,15 @@ def flatten(rgba: np.ndarray, background: str) -> np.ndarray:
     a = rgba[..., 3:].astype(np.float32) / 255.0
     out = rgba[..., :3].astype(np.float32) * a + bg * (1.0 - a)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def opaque(rgba: np.ndarray, background: str) -> np.ndarray:
+    """:func:`flatten` as (h, w, 4) RGBA with alpha 255: ``rgba`` itself when it is
+    already opaque (no copy), so its pixels compare as one 32-bit word each."""
+    if bool((rgba[..., 3] == 255).all()):
+        return rgba
+    flat = flatten(rgba, background)
+    return np.concatenate([flat, np.full(flat.shape[:2] + (1,), 255, np.uint8)], axis=2)
 
 
 # -- progress ---------------------------------------------------------------------------------
@@ -382,7 +448,7 @@ def animation_bytes(
         _video_modules()  # before any work: name the extra if it is missing
     dressing = {"background": "theme", **dressing, "width": width}
     p = plan(source, over, epochs=epochs, samples=samples, dressing=dressing)
-    first = picture.to_svg(p.scenes[0], p.samples[0], uid="fcnn-anim")
+    first = picture.to_svg(p.scenes[0], p.samples[0], uid=UID)
     w, h = export.svg_size(first)
     limits.check_pixels(w, h)
     if suffix != ".svg":
@@ -390,18 +456,24 @@ def animation_bytes(
             4 * 4 * math.ceil(w) * math.ceil(h) * (len(p.samples) + 6),
             f"{len(p.samples)} frames of {w:g} x {h:g} px",
         )
-    svgs = frame_svgs(p)
     style = p.scenes[0].style
     background = style.background
     if background in (None, "transparent") or not _opaque(background):
         background = picture.THEMES[style.theme]["bg"]
-    tick = progress_bar(source, len(svgs), f"rendering {name}", progress)
+    n = len(p.samples)
+    tick = progress_bar(source, n, f"rendering {name}", progress)
     try:
         if suffix == ".svg":
-            data = animated_svg(svgs, fps, loop)
-            tick(len(svgs))
+            data = animated_svg(frame_svgs(p), fps, loop)
+            tick(n)
         else:
-            data = encode(render(svgs, tick), suffix, fps, loop, background, quality)
+            distinct = len({(id(s), k) for s, k in zip(p.scenes, p.samples)})
+            with pool.Drawing(1, helpers=pool.helper_count(distinct)) as drawing:
+                for k in drawing_order(n, suffix):  # the helpers start on the first at once
+                    drawing.submit(
+                        k, first if k == 0 else picture.to_svg(p.scenes[k], p.samples[k], uid=UID)
+                    )
+                data = encode(Frames(drawing, n, tick), suffix, fps, loop, background, quality)
     finally:
         if isinstance(tick, PageBar):
             tick.close()
@@ -452,24 +524,26 @@ def encode(
     ms = 1000.0 / fps
     out = io.BytesIO()
     if suffix == ".gif":
-        rgb = [flatten(im, background) for im in images]
-        table = global_palette(rgb)
-        frames = indexed_frames(rgb, table)
+        shown = _Mapped(images, lambda im: opaque(im, background))
+        table = global_palette(shown)
+        frames = list(indexed_frames(shown, table))
         extra = {"loop": 0} if loop else {}
         frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
                        duration=round(ms), optimize=True, disposal=1, **extra)  # fmt: skip
     elif suffix == ".webp":
-        if isinstance(quality, str):  # PALETTE: the GIF's colours, then lossless: sharp, and small
-            frames = [Image.fromarray(im, "RGBA") for im in paletted(images)]
+        if isinstance(quality, str):  # PALETTE: the GIF's colours, then lossless
+            arrays = paletted(images)
             options = {"lossless": True, "quality": 50, "method": 1, **_ONE_KEYFRAME}
         elif quality is None:
-            frames = [Image.fromarray(im, "RGBA") for im in images]
+            arrays = iter(images)
             options = {"lossless": True, "method": 0}
         else:
-            frames = [Image.fromarray(im, "RGBA") for im in images]
+            arrays = iter(images)
             options = {"quality": quality, "method": 4, **_ONE_KEYFRAME}
-        frames[0].save(out, format="WEBP", save_all=True, append_images=frames[1:],
-                       duration=round(ms), loop=0 if loop else 1, **options)  # fmt: skip
+        # libwebp encodes each frame as it is added: fed in order, it encodes while the
+        # helpers still draw the frames after it.
+        InOrder(arrays, len(images), "RGBA").save(out, format="WEBP", save_all=True,
+            duration=round(ms), loop=0 if loop else 1, **options)  # fmt: skip
     elif suffix in (".png", ".apng"):
         frames = [Image.fromarray(im, "RGBA") for im in images]
         frames[0].save(out, format="PNG", save_all=True, append_images=frames[1:], duration=round(ms),
@@ -479,16 +553,64 @@ def encode(
     return out.getvalue()
 
 
-def paletted(images: list[np.ndarray]) -> list[np.ndarray]:
-    """RGBA ``images`` with their colours mapped onto one global palette exactly as the GIF
-    maps them (:func:`global_palette`, :func:`indexed_frames`), their alpha kept as it is."""
-    rgb = [np.ascontiguousarray(im[..., :3]) for im in images]
-    table = global_palette(rgb)
-    out = []
-    for im, frame in zip(images, indexed_frames(rgb, table)):
-        colours = table[np.asarray(frame)]
-        out.append(np.concatenate([colours, im[..., 3:]], axis=2))
-    return out
+def paletted(images):
+    """RGBA ``images`` (a sequence) with their colours mapped onto one global palette
+    exactly as the GIF maps them (:func:`global_palette`, :func:`indexed_frames`), their
+    alpha kept as it is; yielded in order as Pillow images, each as soon as it is read."""
+    from PIL import Image
+
+    table = global_palette(images)
+    for im, frame in zip(images, indexed_frames(images, table)):
+        if bool((im[..., 3] == 255).all()):
+            yield frame.convert("RGB")
+        else:
+            out = frame.convert("RGBA")
+            out.putalpha(Image.fromarray(np.ascontiguousarray(im[..., 3]), "L"))
+            yield out
+
+
+def InOrder(arrays, n: int, mode: str):  # noqa: N802 (a class, made when Pillow is imported)
+    """A Pillow image of the ``n`` frames that ``arrays`` yields (see ``_InOrder``)."""
+    return _in_order_class()(arrays, n, mode)
+
+
+@functools.cache
+def _in_order_class():
+    from PIL import Image
+
+    class _InOrder(Image.Image):
+        """A multi-frame image whose frames (arrays or images) are taken from an iterator as Pillow
+        seeks through them in order (as its animated WebP writer does), so a frame is
+        encoded as soon as it is drawn; frame 0 is kept (Pillow seeks back to it)."""
+
+        def __init__(self, arrays, n: int, mode: str) -> None:
+            super().__init__()
+            self._arrays, self._mode_of, self._at = iter(arrays), mode, -1
+            self._first = next(self._arrays)
+            self.n_frames, self.is_animated = n, n > 1
+            self.seek(0)
+
+        def _show(self, array) -> None:
+            frame = (
+                array if isinstance(array, Image.Image) else Image.fromarray(array, self._mode_of)
+            )
+            self.im, self._mode, self._size = frame.im, frame.mode, frame.size
+
+        def seek(self, k: int) -> None:
+            if k == self._at:
+                return
+            if k == 0:
+                self._show(self._first)
+            elif k == self._at + 1:
+                self._show(next(self._arrays))
+            else:
+                raise EOFError(f"frames are read in order: asked for {k} after {self._at}")
+            self._at = k
+
+        def tell(self) -> int:
+            return self._at
+
+    return _InOrder
 
 
 def _keys(rgb: np.ndarray) -> np.ndarray:
@@ -496,16 +618,16 @@ def _keys(rgb: np.ndarray) -> np.ndarray:
     return (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
 
 
-def global_palette(rgb: list[np.ndarray], exact: int = 96) -> np.ndarray:
+def global_palette(rgb, exact: int = 96) -> np.ndarray:
     """One 256-colour palette for every frame (GIF), so a colour keeps its index from frame
     to frame: the ``exact`` most frequent colours of up to 12 frames spread over the
     animation as they are (the background, text, flat fills), the rest by median cut;
     as a (colours, 3) uint8 table. Every :data:`PALETTE_STRIDE`-th pixel of those frames
-    is counted (a sample is enough for what is frequent)."""
+    is counted (a sample is enough for what is frequent). Frames are (h, w, 3) RGB or
+    (h, w, 4) RGBA (their colour only)."""
     from PIL import Image
 
-    pick = np.unique(np.linspace(0, len(rgb) - 1, min(12, len(rgb))).round().astype(int))
-    pixels = np.concatenate([rgb[i].reshape(-1, 3)[::PALETTE_STRIDE] for i in pick])
+    pixels = np.concatenate([_flat(rgb[i])[::PALETTE_STRIDE, :3] for i in palette_picks(len(rgb))])
     keys = _keys(pixels)
     colours, counts = np.unique(keys, return_counts=True)
     if len(colours) <= 256:
@@ -533,22 +655,24 @@ def indexed(rgb: np.ndarray, table: np.ndarray):
     return _palette_image(_indices(rgb.reshape(-1, 3), table).reshape(rgb.shape[:2]), table)
 
 
-def indexed_frames(rgb: list[np.ndarray], table: np.ndarray, steady: int = GIF_STEADY) -> list:
-    """:func:`indexed` of every frame, each worked out only where it differs from the
-    frame before. A pixel whose colour is not in the palette keeps the entry it had while
-    that entry is within ``steady`` units (per channel) of the nearest entry's error: a
-    gradient drifting slowly (the plane's estimate) does not flip entries in every frame,
-    which keeps the GIF a third smaller for the same error."""
-    out, before, index = [], None, None
+def indexed_frames(rgb, table: np.ndarray, steady: int = GIF_STEADY):
+    """:func:`indexed` of every frame ((h, w, 3) RGB or (h, w, 4) RGBA, their colour),
+    yielded in order, each worked out only where it differs from the frame before. A pixel
+    whose colour is not in the palette keeps the entry it had while that entry is within
+    ``steady`` units (per channel) of the nearest entry's error: a gradient drifting slowly
+    (the plane's estimate) does not flip entries in every frame, which keeps the GIF a
+    third smaller for the same error."""
+    before, index = None, None
     tab, table_keys = table.astype(np.int32), _keys(table)
     for im in rgb:
-        if before is None or im.shape != before.shape:
-            index = _indices(im.reshape(-1, 3), table)
+        flat, words = _flat(im), _words(im)
+        if before is None or words.shape != before.shape:
+            index = _indices(flat[:, :3], table)
         else:
-            changed = _moved(im, before)
+            changed = words != before
             index = index.copy()
             if changed.any():
-                px = im.reshape(-1, 3)[changed]
+                px = flat[changed, :3]
                 new, held = index[changed], _indices(px, table)
                 if steady:
                     wide = px.astype(np.int32)
@@ -557,15 +681,21 @@ def indexed_frames(rgb: list[np.ndarray], table: np.ndarray, steady: int = GIF_S
                     keep = (err_old <= err_new + steady) & ~np.isin(_keys(px), table_keys)
                     held = np.where(keep, new, held)
                 index[changed] = held
-        out.append(_palette_image(index.reshape(im.shape[:2]), table))
-        before = im
-    return out
+        yield _palette_image(index.reshape(im.shape[:2]), table)
+        before = words
 
 
-def _moved(im: np.ndarray, before: np.ndarray) -> np.ndarray:
-    """Which pixels of (h, w, 3) ``im`` differ from ``before``, flat."""
-    d = (im != before).reshape(-1, 3)
-    return d[:, 0] | d[:, 1] | d[:, 2]
+def _flat(im: np.ndarray) -> np.ndarray:
+    """(h, w, c) as (h * w, c), a view where it can be."""
+    return im.reshape(-1, im.shape[-1])
+
+
+def _words(im: np.ndarray) -> np.ndarray:
+    """Each pixel of (h, w, 3|4) uint8 as one integer, flat: equal pixels, equal words
+    (RGBA in memory order is read as 32-bit words, without a copy)."""
+    if im.shape[-1] == 4 and im.dtype == np.uint8 and im.flags.c_contiguous:
+        return im.reshape(-1, 4).view(np.uint32).reshape(-1)
+    return _keys(_flat(im)[:, :3])
 
 
 def _indices(pixels: np.ndarray, table: np.ndarray) -> np.ndarray:

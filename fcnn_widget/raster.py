@@ -250,7 +250,7 @@ def _scaled_png(b64: str, width: int, height: int) -> str | None:
     except Exception:  # not a PNG Pillow reads: resvg draws it as it is
         return None
     out = io.BytesIO()
-    big.save(out, format="PNG", compress_level=1)  # read once, by resvg: speed over size
+    big.save(out, format="PNG", compress_level=0)  # read once, by resvg: speed over size
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcnn_widget import FCNN, FCNNWidget, animation, export
+from fcnn_widget import FCNN, FCNNWidget, animation, export, pool, raster
 
 WIDTH = 300
 WHITE = "#ffffff"
@@ -318,6 +318,53 @@ def test_interrupt_leaves_no_file(widget, tmp_path):
         widget.save_animation(tmp_path / "keep.gif", width=WIDTH, progress=interrupt)
     assert (tmp_path / "keep.gif").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.gif"]
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+def test_an_interrupt_while_helpers_draw_stops_them_and_keeps_the_old_file(
+    widget, tmp_path, monkeypatch, suffix
+):
+    monkeypatch.setattr(pool, "HELPERS", 2)
+    started = []
+    real = raster.Helper.__init__
+
+    def spy(self):
+        real(self)
+        started.append(self)
+
+    monkeypatch.setattr(raster.Helper, "__init__", spy)
+    (tmp_path / f"keep{suffix}").write_bytes(b"old")
+
+    def interrupt(done):
+        if done == 14:  # the palette's frames read, the encoder under way
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        widget.save_animation(
+            tmp_path / f"keep{suffix}", over="sample", samples=range(0, 400, 10),
+            width=WIDTH, progress=interrupt,
+        )  # fmt: skip
+    assert (tmp_path / f"keep{suffix}").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"keep{suffix}"]
+    assert len(started) == 2 and all(h.proc.poll() is not None for h in started)
+
+
+def test_frames_drawn_by_helpers_are_the_frames_drawn_here(widget, tmp_path, monkeypatch):
+    samples = range(0, 120, 10)
+    monkeypatch.setattr(pool, "HELPERS", 2)
+    with_helpers = widget.save_animation(
+        tmp_path / "a.webp", over="sample", samples=samples, quality=None, width=WIDTH,
+        progress=False,
+    )  # fmt: skip
+    monkeypatch.setattr(pool, "HELPERS", 0)
+    alone = widget.save_animation(
+        tmp_path / "b.webp", over="sample", samples=samples, quality=None, width=WIDTH,
+        progress=False,
+    )  # fmt: skip
+    assert with_helpers.read_bytes() == alone.read_bytes()
+    frames, _, _ = frames_of(with_helpers)
+    assert len(frames) == len(samples)
+    assert np.array_equal(frames[3], reference(widget, tmp_path, sample=30))
 
 
 def test_page_bar_reports_frames(widget, tmp_path, monkeypatch):
