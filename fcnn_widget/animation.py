@@ -2,8 +2,8 @@
 
 Every frame is the picture :func:`fcnn_widget.picture.to_svg` draws for that epoch or sample
 (titles, captions, the epoch/sample label and the loss marker included). Formats follow the
-file's suffix: ``.gif`` (one global palette, so colours do not flicker), ``.webp`` (lossless)
-and ``.png`` (animated PNG) through Pillow; ``.mp4`` and ``.webm`` through imageio-ffmpeg
+file's suffix: ``.gif`` (one global palette, so colours do not flicker), ``.webp`` (the GIF's
+palette, then lossless; or exact, or lossy) and ``.png`` (animated PNG) through Pillow; ``.mp4`` and ``.webm`` through imageio-ffmpeg
 (the ``video`` extra); ``.svg`` is one animated SVG (CSS keyframes) that plays in a browser
 and in an ``<img>``.
 
@@ -13,6 +13,8 @@ state (GIF maps them onto one global palette; lossy WebP and video approximate t
 does not change is not redone: the scenes come from the widget's timeline (one trace per
 epoch, already cached for scrubbing), a frame whose picture equals the previous one is not
 drawn again, and the animated SVG draws the geometry once and animates only what changes.
+Helper processes draw the frames (:class:`fcnn_widget.pool.Drawing`) while this process
+writes the next frames' SVG and encodes the ones drawn, in order.
 
 >>> import tempfile, os
 >>> from fcnn_widget import FCNN, FCNNWidget
